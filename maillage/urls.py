@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("maillage.people.urls")),
+    path("appels/", include("maillage.calls.urls")),
+    path("coordination/structures/", include("maillage.organisations.urls")),
+    path("territoires/", include("maillage.geography.urls")),
+    path("competences/", include("maillage.competences.urls")),
+    path("", include("maillage.core.urls")),
+]
