@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "maillage.people",
     "maillage.calls",
     "maillage.applications",
+    "maillage.directory",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,7 @@ urlpatterns = [
     path("coordination/structures/", include("maillage.organisations.urls")),
     path("territoires/", include("maillage.geography.urls")),
     path("competences/", include("maillage.competences.urls")),
+    path("annuaire/", include("maillage.directory.urls")),
+    path("candidatures/", include("maillage.applications.urls")),
     path("", include("maillage.core.urls")),
 ]

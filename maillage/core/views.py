@@ -10,7 +10,7 @@ from maillage.people.models import Role
 from maillage.people.selectors import pending_resource_persons, resource_profile_of
 
 from . import selectors
-from .permissions import public, role_required, signed_in
+from .permissions import current_user, public, role_required, signed_in
 
 # The order in which a user holding several roles lands on their dashboards.
 DASHBOARD_ORDER = [
@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Send each user to the dashboard of their main role; list the others in the menu."""
     for role, url_name in DASHBOARD_ORDER:
-        if request.user.has_role(role):
+        if current_user(request).has_role(role):
             return redirect(url_name)
     return render(request, "core/dashboard_no_role.html", status=200)
 
@@ -47,7 +47,7 @@ def dashboard_applicant(request: HttpRequest) -> HttpResponse:
         request,
         "core/dashboard_applicant.html",
         {
-            "applications": applications_of(request.user),
+            "applications": applications_of(current_user(request)),
             "open_calls": selectors.open_calls(),
             "title": _("Mes candidatures"),
         },
@@ -59,7 +59,7 @@ def dashboard_resource_person(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/dashboard_resource_person.html",
-        {"profile": resource_profile_of(request.user)},
+        {"profile": resource_profile_of(current_user(request))},
     )
 
 

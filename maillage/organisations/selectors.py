@@ -25,3 +25,16 @@ def organisations_for_staff(
         .annotate(people_count=Count("people", distinct=True))
         .distinct()
     )
+
+
+def search_organisations(query: str, limit: int = 10) -> list[Organisation]:
+    """Name (accent- and case-insensitive start of a word) or SIRET/SIREN prefix."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 9 and len(digits) == len(query.replace(" ", "")):
+        qs = Organisation.objects.filter(siret__startswith=digits)
+    else:
+        qs = Organisation.objects.filter(name__icontains=query)
+    return list(qs.select_related("commune").order_by("name")[:limit])

@@ -2,12 +2,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from maillage.core.permissions import role_required
+from maillage.core.permissions import role_required, signed_in
 from maillage.geography.models import Departement
 from maillage.people.models import Role
 
 from .models import ActivityType
-from .selectors import organisations_for_staff
+from .selectors import organisations_for_staff, search_organisations
 
 PAGE_SIZE = 25
 
@@ -46,4 +46,18 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "organisations/organisation_detail.html",
         {"organisation": organisation, "people": people},
+    )
+
+
+@signed_in
+def organisation_search(request: HttpRequest) -> HttpResponse:
+    """htmx: structures matching a name or SIRET, to pick one instead of creating a duplicate."""
+    return render(
+        request,
+        "organisations/organisation_search_results.html",
+        {
+            "results": search_organisations(request.GET.get("q", "")),
+            "query": request.GET.get("q", ""),
+            "field_name": request.GET.get("field", "organisation"),
+        },
     )

@@ -61,6 +61,7 @@ def test_call_opening_rules():
     rolling = CallFactory(opens_on=today, closes_on=None)
     assert rolling.is_rolling and rolling.is_open(today + datetime.timedelta(days=900))
     rolling.published = False
+    rolling.save()
     assert not rolling.is_open(today)
     assert set(Call.objects.open_on(today)) == {call}
 
@@ -89,6 +90,6 @@ def test_public_call_pages(client):
     assert "Appel ouvert" in listing and "Appel clos" in listing
     assert "Brouillon" not in listing
     detail = client.get(reverse("calls:detail", args=[closed.slug])).content.decode()
-    assert "il n&#x27;accepte plus de nouvelles candidatures" in detail
+    assert "il n'accepte plus de nouvelles candidatures" in detail
     assert client.get(reverse("calls:detail", args=[open_call.slug])).status_code == 200
     assert client.get(reverse("calls:detail", args=[draft.slug])).status_code == 404

@@ -60,7 +60,7 @@ def test_commune_lookup_view_answers_json_and_htmx(client):
     html = client.get(
         reverse("geography:commune_lookup"), {"code_postal": "99999"}, HTTP_HX_REQUEST="true"
     )
-    assert "Aucune commune d&#x27;Occitanie pour ce code postal" in html.content.decode()
+    assert "Aucune commune d'Occitanie pour ce code postal" in html.content.decode()
 
 
 def test_departement_page_lists_the_thirteen(client):

@@ -1,6 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
@@ -9,22 +9,29 @@ from maillage.organisations.models import ActivityType, Organisation, Organisati
 from maillage.organisations.validators import normalise_siret, validate_siret
 
 
-def make_siret(prefix: str) -> str:
-    """A Luhn-valid SIRET from 13 digits (what INSEE guarantees for real establishments)."""
-    return prefix + luhn.calc_check_digit(prefix)
+def make_siret(siren_digits: str, nic_digits: str) -> str:
+    """A valid SIRET: Luhn-valid SIREN (8 digits + key), then NIC (4 digits + key over all 14)."""
+    siren = siren_digits + luhn.calc_check_digit(siren_digits)
+    body = siren + nic_digits
+    return body + luhn.calc_check_digit(body)
 
 
-@given(st.text(alphabet="0123456789", min_size=13, max_size=13))
-def test_every_luhn_valid_siret_is_accepted_whatever_its_spacing(prefix):
-    siret = make_siret(prefix)
+DIGITS = "0123456789"
+sirens = st.text(alphabet=DIGITS, min_size=8, max_size=8).filter(lambda s: s != "00000000")
+nics = st.text(alphabet=DIGITS, min_size=4, max_size=4)
+
+
+@given(sirens, nics)
+def test_every_luhn_valid_siret_is_accepted_whatever_its_spacing(siren, nic):
+    siret = make_siret(siren, nic)
     spaced = f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
     assert normalise_siret(spaced) == siret
     validate_siret(normalise_siret(spaced))
 
 
-@given(st.text(alphabet="0123456789", min_size=13, max_size=13), st.integers(1, 9))
-def test_a_single_wrong_digit_is_rejected(prefix, delta):
-    siret = make_siret(prefix)
+@given(sirens, nics, st.integers(1, 9))
+def test_a_single_wrong_digit_is_rejected(siren, nic, delta):
+    siret = make_siret(siren, nic)
     wrong = siret[:-1] + str((int(siret[-1]) + delta) % 10)
     # La Poste's establishments use another checksum; stdnum knows that exception.
     if wrong.startswith("356000000"):
@@ -42,7 +49,7 @@ def test_malformed_sirets_get_a_french_message(value):
 
 @pytest.mark.django_db
 def test_siret_is_unique_but_may_be_left_empty():
-    siret = make_siret("7328293200007")
+    siret = make_siret("73282932", "0007")
     Organisation.objects.create(name="A", siret=siret, commune_id="31555")
     Organisation.objects.create(name="Sans SIRET 1", commune_id="31555")
     Organisation.objects.create(name="Sans SIRET 2", commune_id="34172")
@@ -68,7 +75,7 @@ def test_full_clean_normalises_and_explains():
 def test_activities_are_unique_and_labelled():
     organisation = Organisation.objects.create(name="E", commune_id="31555")
     OrganisationActivity.objects.create(organisation=organisation, activity=ActivityType.FESTIVAL)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         OrganisationActivity.objects.create(
             organisation=organisation, activity=ActivityType.FESTIVAL
         )
