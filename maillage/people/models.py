@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,7 +102,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("utilisateur·rices")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(email=models.functions.Lower("email")),
+                condition=models.Q(email=Lower("email")),
                 name="user_email_lowercase",
             )
         ]
