@@ -125,6 +125,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_ROOT = Path(os.environ.get("MAILLAGE_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Applicants' attachments: per-file size and count limits (checked by content too).
+MAILLAGE_UPLOAD_MAX_BYTES = int(os.environ.get("MAILLAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+MAILLAGE_MAX_ATTACHMENTS = int(os.environ.get("MAILLAGE_MAX_ATTACHMENTS", "5"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

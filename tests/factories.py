@@ -6,6 +6,7 @@ codes and département aggregates in tests then behave as in production.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,14 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 from stdnum import luhn
 
-from maillage.applications.models import Application, ApplicationEvent, ApplicationState
+from maillage.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationState,
+    Attachment,
+    AttachmentKind,
+    EmployerApproval,
+)
 from maillage.calls.models import Call, Programme
 from maillage.competences.models import Competence, Domain
 from maillage.geography.models import Commune, Departement, PostalCode
@@ -402,3 +410,42 @@ class ApplicationEventFactory(DjangoModelFactory):
     actor = factory.SelfAttribute("application.applicant")
     from_state = ""
     to_state = ApplicationState.DRAFT
+
+
+# --------------------------------------------------------------------------------------------
+# applications (journey): attachments and the employer's agreement
+# --------------------------------------------------------------------------------------------
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class AttachmentFactory(DjangoModelFactory):
+    """A small PDF joined to a draft (the file is written to MEDIA_ROOT)."""
+
+    class Meta:
+        model = Attachment
+
+    application = factory.SubFactory(ApplicationFactory)
+    file = factory.django.FileField(filename="upload", data=MINIMAL_PDF)
+    original_name = "cv.pdf"
+    kind = AttachmentKind.PDF
+    size = len(MINIMAL_PDF)
+
+
+class EmployerApprovalFactory(DjangoModelFactory):
+    """A pending request; ``token`` (not stored) gives the link: the hash is stored."""
+
+    class Meta:
+        model = EmployerApproval
+        exclude = ("token",)
+
+    application = factory.SubFactory(ApplicationFactory, awaiting_employer=True)
+    token = factory.Sequence(lambda n: f"jeton-de-test-{n:04d}-abcdefghijklmnopqrstuvwxyz")
+    signatory_name = factory.SelfAttribute("application.employer_signatory_name")
+    signatory_email = factory.SelfAttribute("application.employer_signatory_email")
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + datetime.timedelta(days=30))

@@ -1,12 +1,35 @@
 from django.contrib import admin
 
-from .models import Application, ApplicationEvent
+from .models import Application, ApplicationEvent, Attachment, EmployerApproval
 
 
 class ApplicationEventInline(admin.TabularInline):
     model = ApplicationEvent
     extra = 0
     raw_id_fields = ["actor"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = readonly_fields = ("original_name", "kind", "size", "uploaded_at")
+    can_delete = False
+
+
+class EmployerApprovalInline(admin.TabularInline):
+    model = EmployerApproval
+    extra = 0
+    fields = readonly_fields = (
+        "signatory_name",
+        "signatory_email",
+        "sent_at",
+        "expires_at",
+        "invalidated_at",
+        "decision",
+        "decided_at",
+        "comment",
+    )
+    can_delete = False
 
 
 @admin.register(Application)
@@ -17,4 +40,4 @@ class ApplicationAdmin(admin.ModelAdmin):
     raw_id_fields = ["applicant", "organisation", "proposed_resource_person"]
     filter_horizontal = ["competences"]
     list_select_related = ["call", "applicant", "organisation"]
-    inlines = [ApplicationEventInline]
+    inlines = [ApplicationEventInline, EmployerApprovalInline, AttachmentInline]

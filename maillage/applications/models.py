@@ -1,5 +1,7 @@
 """Applications (candidatures): a mentee's need, submitted to a call, and its history."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from maillage.calls.models import Call, FormatsMixin
 from maillage.competences.models import Competence
 from maillage.organisations.models import Organisation
-from maillage.people.models import ResourcePerson
+from maillage.people.models import EmploymentStatus, ResourcePerson
 
 
 class ApplicationState(models.TextChoices):
@@ -63,6 +65,11 @@ class Application(FormatsMixin):
     proposed_external_organisation = models.CharField(
         _("personne-ressource hors annuaire (structure)"), max_length=200, blank=True
     )
+    # What the applicant declared for this application (their profile may change later).
+    applicant_job_title = models.CharField(_("poste occupé"), max_length=150, blank=True)
+    applicant_employment_status = models.CharField(
+        _("statut"), max_length=20, choices=EmploymentStatus.choices, blank=True
+    )
     employer_signatory_name = models.CharField(
         _("signataire pour l'employeur (nom)"), max_length=200, blank=True
     )
@@ -74,6 +81,8 @@ class Application(FormatsMixin):
     )
     submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True, db_index=True)
     reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
+    # Eligibility as evaluated at submission: [{"code", "passed", "params"}, …].
+    eligibility_snapshot = models.JSONField(_("éligibilité au dépôt"), default=list, blank=True)
     # Incremented at every save from a form: optimistic locking between concurrent editors.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
@@ -104,6 +113,27 @@ class Application(FormatsMixin):
     def __str__(self) -> str:
         return self.reference or _("Candidature n°%(pk)s") % {"pk": self.pk}
 
+    @property
+    def declared_status(self) -> str:
+        """The status declared in the application, else the one of the applicant's profile
+        (rows created before the application kept its own copy)."""
+        return self.applicant_employment_status or self.applicant.employment_status
+
+    @property
+    def declared_job_title(self) -> str:
+        return self.applicant_job_title or self.applicant.job_title
+
+    @property
+    def resume_step(self) -> int:
+        """The first step with a missing answer (where "Continuer" leads)."""
+        from .selectors import resume_step
+
+        return resume_step(self)
+
+    def declared_status_label(self) -> str:
+        status = self.declared_status
+        return str(EmploymentStatus(status).label) if status else ""
+
 
 class ApplicationEvent(models.Model):
     """Dated history of an application: every state change, who made it and why."""
@@ -133,3 +163,86 @@ class ApplicationEvent(models.Model):
     @property
     def to_state_label(self) -> str:
         return str(ApplicationState(self.to_state).label) if self.to_state else ""
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """A random name (the original is kept in the database only), never under a public URL."""
+    extension = {"pdf": ".pdf", "odt": ".odt", "docx": ".docx"}.get(instance.kind, "")
+    return f"attachments/{uuid.uuid4().hex}{extension}"
+
+
+class AttachmentKind(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    ODT = "odt", _("Texte OpenDocument (ODT)")
+    DOCX = "docx", _("Document Word (DOCX)")
+
+
+class Attachment(models.Model):
+    """A document joined to an application; served only through an authorising view."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("fichier"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    kind = models.CharField(_("type"), max_length=10, choices=AttachmentKind.choices)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EmployerDecision(models.TextChoices):
+    APPROVED = "approved", _("Accord donné")
+    REFUSED = "refused", _("Accord refusé")
+
+
+class EmployerApproval(models.Model):
+    """One request for the employer's agreement, answered once through a secret link.
+
+    Only a hash of the token is stored, so a database leak does not leak usable links.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="employer_approvals"
+    )
+    signatory_name = models.CharField(_("signataire (nom)"), max_length=200)
+    signatory_email = models.EmailField(_("signataire (e-mail)"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(_("envoyée le"))
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    invalidated_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("réponse le"), null=True, blank=True)
+    decision = models.CharField(
+        _("décision"), max_length=10, choices=EmployerDecision.choices, blank=True
+    )
+    comment = models.TextField(_("commentaire"), blank=True, max_length=2000)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("accord de l'employeur")
+        verbose_name_plural = _("accords de l'employeur")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision="") | models.Q(decided_at__isnull=False),
+                name="employer_decision_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("sent_at")),
+                name="employer_approval_expires_after_sending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.signatory_name}"
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.decision and self.invalidated_at is None

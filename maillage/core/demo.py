@@ -1979,6 +1979,10 @@ def seed_demo(
         Application.objects.filter(call__programme=_programme).update(
             created_at=Subquery(first_event.values("at")[:1])
         )
+        # bulk_create sends no signal: index the directory in one pass.
+        from maillage.directory.services import rebuild_directory_index
+
+        rebuild_directory_index()
     return SeedResult(created=True, counts=demo_counts())
 
 

@@ -1,8 +1,15 @@
+from itertools import groupby
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from maillage.competences.models import Competence
+from maillage.geography.models import Commune
 
 from .models import ResourcePerson, ResourcePersonCompetence, User, ValidationStatus
+from .services import CONSENT_FIELDS
 
 
 def with_profile_details(qs: QuerySet[ResourcePerson]) -> QuerySet[ResourcePerson]:
@@ -55,3 +62,59 @@ def resource_persons_for_staff(
 
 def competences_for_choices() -> QuerySet[Competence]:
     return Competence.objects.filter(is_active=True).select_related("domain")
+
+
+def grouped_competence_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Active competences as <optgroup>s, one per domain, in the taxonomy's order."""
+    competences = competences_for_choices().order_by("domain__position", "position", "code")
+    return [
+        (str(domain.label), [(c.pk, c.label) for c in items])
+        for domain, items in groupby(competences, key=lambda c: c.domain)
+    ]
+
+
+def public_card(profile: ResourcePerson, consents: dict[str, bool] | None = None) -> dict[str, Any]:
+    """What the public directory may show of ``profile`` under ``consents`` (default: stored).
+
+    Mirrors the public card of maillage.directory: competences, levels, formats and the
+    département are always shown to a listed person; every other field needs its consent.
+    """
+    given = consents if consents is not None else {n: getattr(profile, n) for n in CONSENT_FIELDS}
+    user = profile.user
+    links = list(profile.competence_links.all())
+    departement = profile.commune.departement
+    if given.get("consent_show_name"):
+        name = user.full_name
+    else:
+        name = _("Personne-ressource (%(competence)s, %(departement)s)") % {
+            "competence": links[0].competence.label if links else _("compétences variées"),
+            "departement": departement.name,
+        }
+    return {
+        "listed": bool(given.get("consent_directory")),
+        "name": name,
+        "anonymous": not given.get("consent_show_name"),
+        "organisation": (
+            user.organisation.name
+            if given.get("consent_show_organisation") and user.organisation
+            else ""
+        ),
+        "job": user.job_title if given.get("consent_show_job") else "",
+        "summary": profile.summary if given.get("consent_show_summary") else "",
+        "commune": profile.commune.name if given.get("consent_show_commune") else "",
+        "departement": departement,
+        "competences": links,
+        "formats": profile.format_labels(),
+    }
+
+
+def resource_person_for_staff(pk: int) -> ResourcePerson:
+    """One profile with everything the coordination page shows (404 when unknown)."""
+    return get_object_or_404(
+        with_profile_details(ResourcePerson.objects.select_related("validated_by")), pk=pk
+    )
+
+
+def postal_code_of(commune: Commune) -> str:
+    postal_code = commune.postal_codes.order_by("code").first()
+    return postal_code.code if postal_code else ""
