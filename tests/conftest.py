@@ -21,6 +21,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _french_by_default():
+    """A request in English leaves the thread's language active; each test starts in French."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.activate("fr")
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks_and_locmem_mail(settings):
     """Run background tasks inline and keep e-mails in django.core.mail.outbox."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

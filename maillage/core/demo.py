@@ -1979,6 +1979,7 @@ def seed_demo(
         Application.objects.filter(call__programme=_programme).update(
             created_at=Subquery(first_event.values("at")[:1])
         )
+        _seed_selection(gen, open_call, past_call)
         # bulk_create sends no signal: index the directory in one pass.
         from maillage.directory.services import rebuild_directory_index
 
@@ -1996,3 +1997,372 @@ def demo_counts() -> dict[str, int]:
         "applications": Application.objects.count(),
         "events": ApplicationEvent.objects.count(),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Selection (review app): committee, grids, assignments, scores, sessions and decisions
+# --------------------------------------------------------------------------------------------
+
+# Extra committee members (the showcase account is COMMITTEE_EMAIL): first, last, job.
+COMMITTEE_MEMBERS = [
+    ("Sophie", "Castan", "directrice d'une SMAC (membre du comité)"),
+    ("Karim", "Oulad", "administrateur d'un festival (membre du comité)"),
+    ("Élodie", "Sarrail", "représentante de la Région Occitanie (membre du comité)"),
+    ("Pierre", "Maury", "chargé de mission au Centre national de la musique (membre du comité)"),
+]
+COMPLETION_REASONS = [
+    "Merci de préciser le nombre de jours et la période souhaitée : ils ne correspondent pas.",
+    "Le besoin reste très général : décrivez une ou deux situations concrètes de votre travail.",
+    "Indiquez les résultats attendus pour votre structure, pas seulement pour vous.",
+    "Ajoutez l'accord signé de votre direction : celui qui est joint ne concerne pas cet appel.",
+]
+REVIEW_COMMENTS = [
+    "Besoin bien situé dans le quotidien de travail.",
+    "La personne-ressource proposée semble très pertinente.",
+    "Impact réel pour une petite équipe.",
+    "Territoire peu représenté dans le dispositif : à soutenir.",
+    "Le besoin pourrait être plus précis.",
+    "Les résultats attendus restent flous.",
+]
+MOTIVATIONS = {
+    "accepted": [
+        "Besoin précis et directement lié au poste ; personne-ressource pertinente.",
+        "Projet solide, impact fort pour la structure et bon équilibre territorial.",
+    ],
+    "waitlisted": [
+        "Candidature de qualité, classée après les candidatures retenues dans la limite de "
+        "l'enveloppe.",
+    ],
+    "refused": [
+        "Le besoin relève davantage d'une formation collective que d'un transfert de pair à pair.",
+        "Le besoin reste trop général : le comité vous encourage à candidater de nouveau en le "
+        "précisant.",
+    ],
+    "no_follow_up": [
+        "Candidature retirée par la personne candidate.",
+        "La structure a trouvé une autre solution avant la décision du comité.",
+    ],
+}
+
+
+def _create_committee(gen: Generator, federation: Organisation) -> list[User]:
+    members = [User.objects.get(email=COMMITTEE_EMAIL)]
+    for i, (first, last, job) in enumerate(COMMITTEE_MEMBERS, start=2):
+        user = _demo_user(
+            gen,
+            f"comite{i}@maillage.demo",
+            first_name=first,
+            last_name=last,
+            job_title=job,
+            employment_status=EmploymentStatus.EMPLOYEE,
+            organisation=federation if i == 2 else None,
+        )
+        _grant(user, Role.COMMITTEE)
+        members.append(user)
+    return members
+
+
+def _create_grid(call: Call) -> list[Any]:
+    from maillage.review.models import Criterion, ScoringGrid
+    from maillage.review.services import DEFAULT_CRITERIA
+
+    grid = ScoringGrid.objects.create(call=call)
+    return Criterion.objects.bulk_create(
+        [
+            Criterion(
+                grid=grid,
+                label=label,
+                description=description,
+                weight=weight,
+                scale_max=scale,
+                position=i,
+            )
+            for i, (label, description, weight, scale) in enumerate(DEFAULT_CRITERIA, start=1)
+        ]
+    )
+
+
+def _chunks(ids: list[int], size: int = BATCH_SIZE) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _set_state(ids: list[int], state: str, **fields: Any) -> None:
+    for chunk in _chunks(ids):
+        Application.objects.filter(pk__in=chunk).update(state=state, **fields)
+
+
+def _review_rows(
+    gen: Generator,
+    rows: list[tuple[int, int | None, datetime.datetime]],
+    members: list[User],
+    criteria: list[Any],
+    *,
+    at: datetime.datetime | None,
+    complete: bool,
+) -> dict[int, float]:
+    """Assign two members per application (balanced, never a colleague), declare, score.
+
+    Returns the weighted total (/20) of each application with submitted reviews."""
+    from maillage.review import assignment as balanced
+    from maillage.review import stats
+    from maillage.review.models import ConflictDeclaration, ReviewAssignment, Score
+
+    coordinator = gen.coordinator
+    plan = balanced.assign(
+        [balanced.Item(pk, organisation_id) for pk, organisation_id, _ in rows],
+        [balanced.Reviewer(m.pk, m.organisation_id) for m in members],
+        per_item=2,
+    )
+    dates = {pk: submitted for pk, _, submitted in rows}
+    assignments: list[ReviewAssignment] = []
+    outcome: list[str] = []  # per assignment: "conflict", "none", "draft", "submitted"
+    for pk, reviewer_ids in plan.items():
+        for reviewer_id in reviewer_ids:
+            review_at = at or gen.moment(dates[pk], gen.now - datetime.timedelta(minutes=30))
+            assignments.append(
+                ReviewAssignment(
+                    application_id=pk,
+                    reviewer_id=reviewer_id,
+                    assigned_by=coordinator,
+                    submitted_at=review_at,
+                )
+            )
+            if complete:
+                outcome.append("submitted")
+            else:
+                outcome.append(
+                    gen.weighted(
+                        [
+                            ("submitted", 0.55),
+                            ("draft", 0.15),
+                            ("none", 0.15),
+                            ("undeclared", 0.1),
+                            ("conflict", 0.05),
+                        ]
+                    )
+                )
+    for assignment, state in zip(assignments, outcome, strict=True):
+        if state != "submitted":
+            assignment.submitted_at = None
+        if state in ("submitted", "draft"):
+            assignment.overall_comment = gen.rng.choice(REVIEW_COMMENTS)
+    ReviewAssignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+    declarations, scores = [], []
+    specs = [stats.CriterionSpec(c.pk, float(c.weight), c.scale_max) for c in criteria]
+    reviews: dict[int, list[dict[int, float]]] = defaultdict(list)
+    for assignment, state in zip(assignments, outcome, strict=True):
+        if state == "undeclared":
+            continue
+        kind = "personal_link" if state == "conflict" else "none"
+        declarations.append(
+            ConflictDeclaration(
+                assignment=assignment,
+                kind=kind,
+                note="Ancien·ne collègue de la personne candidate." if kind != "none" else "",
+            )
+        )
+        if state not in ("submitted", "draft"):
+            continue
+        quality = gen.rng.uniform(0.3, 1.0)
+        values = {}
+        for criterion in criteria[: len(criteria) if state == "submitted" else 2]:
+            value = round(criterion.scale_max * min(1.0, max(0.0, gen.rng.gauss(quality, 0.15))))
+            values[criterion.pk] = float(value)
+            scores.append(
+                Score(
+                    assignment=assignment,
+                    criterion=criterion,
+                    value=value,
+                    comment=gen.rng.choice(REVIEW_COMMENTS) if gen.chance(0.4) else "",
+                )
+            )
+        if state == "submitted":
+            reviews[assignment.application_id].append(values)
+    ConflictDeclaration.objects.bulk_create(declarations, batch_size=BATCH_SIZE)
+    Score.objects.bulk_create(scores, batch_size=BATCH_SIZE)
+    return {pk: stats.aggregate(values, specs).mean_total or 0.0 for pk, values in reviews.items()}
+
+
+def _seed_open_call_selection(gen: Generator, call: Call, members: list[User]) -> None:
+    from maillage.review.models import CommitteeSession, SessionItem
+
+    criteria = _create_grid(call)
+    rows = list(
+        Application.objects.filter(call=call, state=ApplicationState.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", "organisation_id", "submitted_at")
+    )
+    to_complete, under_review = [], []
+    for row in rows:
+        draw = gen.rng.random()
+        if draw < 0.12:
+            to_complete.append(row)
+        elif draw < 0.6:
+            under_review.append(row)
+    events = []
+    for pk, _org, submitted in to_complete:
+        events.append(
+            ApplicationEvent(
+                application_id=pk,
+                at=gen.moment(submitted or gen.now, gen.now - datetime.timedelta(minutes=30)),
+                actor=gen.coordinator,
+                from_state=ApplicationState.SUBMITTED,
+                to_state=ApplicationState.TO_COMPLETE,
+                note=gen.rng.choice(COMPLETION_REASONS),
+            )
+        )
+    for pk, _org, submitted in under_review:
+        events.append(
+            ApplicationEvent(
+                application_id=pk,
+                at=gen.moment(submitted or gen.now, gen.now - datetime.timedelta(hours=1)),
+                actor=gen.coordinator,
+                from_state=ApplicationState.SUBMITTED,
+                to_state=ApplicationState.UNDER_REVIEW,
+                note="Passée en instruction",
+            )
+        )
+    ApplicationEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    _set_state([r[0] for r in to_complete], ApplicationState.TO_COMPLETE)
+    _set_state([r[0] for r in under_review], ApplicationState.UNDER_REVIEW)
+    # Reviews start once the application is under review (after its event).
+    starts = {e.application_id: e.at for e in events}
+    totals = _review_rows(
+        gen,
+        [(pk, org, starts[pk]) for pk, org, _ in under_review],
+        members,
+        criteria,
+        at=None,
+        complete=False,
+    )
+    session = CommitteeSession.objects.create(
+        call=call,
+        title="Comité de sélection — session de printemps",
+        date=gen.today + datetime.timedelta(days=7),
+        created_by=gen.coordinator,
+    )
+    # On the agenda: every application with at least one completed review, ready to decide.
+    SessionItem.objects.bulk_create(
+        [SessionItem(session=session, application_id=pk) for pk in sorted(totals)],
+        batch_size=BATCH_SIZE,
+    )
+
+
+def _seed_past_call_decisions(gen: Generator, call: Call, members: list[User]) -> None:
+    """Last year's call: everything reviewed and decided in a locked session."""
+    from maillage.review import budget
+    from maillage.review.models import CommitteeSession, SessionItem
+
+    criteria = _create_grid(call)
+    rows = list(
+        Application.objects.filter(call=call, state=ApplicationState.SUBMITTED)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "organisation_id",
+            "submitted_at",
+            "days",
+            "format_remote",
+            "format_immersion",
+            "format_on_site",
+            "format_mixed",
+        )
+    )
+    if not rows:
+        return
+    assert call.closes_on is not None
+    review_start = gen.aware(call.closes_on + datetime.timedelta(days=2), 10)
+    session_day = call.closes_on + datetime.timedelta(days=20)
+    locked_at = gen.aware(session_day, 18)
+    totals = _review_rows(
+        gen,
+        [(r[0], r[1], review_start) for r in rows],
+        members,
+        criteria,
+        at=review_start + datetime.timedelta(days=7),
+        complete=True,
+    )
+    ranked = sorted(rows, key=lambda r: (-totals.get(r[0], 0.0), r[0]))
+    rules = call.programme.cost_rules
+    decisions: dict[str, list[int]] = defaultdict(list)
+    items, events = [], []
+    for rank, (pk, _org, _submitted, days, remote, *others) in enumerate(ranked):
+        share = rank / len(ranked)
+        if gen.chance(0.08):
+            outcome = "no_follow_up"
+        elif share < 0.55:
+            outcome = "accepted"
+        elif share < 0.7:
+            outcome = "waitlisted"
+        else:
+            outcome = "refused"
+        motivation = gen.rng.choice(MOTIVATIONS[outcome])
+        decisions[outcome].append(pk)
+        cost = budget.estimate(
+            rules,
+            days=days or 0,
+            distance=None,
+            remote_only=remote and not any(others),
+            fallback=budget.DEFAULT_DISTANCE_KM,
+        )
+        items.append((pk, outcome, motivation, cost))
+        events.append(
+            ApplicationEvent(
+                application_id=pk,
+                at=review_start,
+                actor=gen.coordinator,
+                from_state=ApplicationState.SUBMITTED,
+                to_state=ApplicationState.UNDER_REVIEW,
+                note="Passée en instruction",
+            )
+        )
+        events.append(
+            ApplicationEvent(
+                application_id=pk,
+                at=locked_at,
+                actor=gen.coordinator,
+                from_state=ApplicationState.UNDER_REVIEW,
+                to_state=outcome,
+                note=motivation,
+            )
+        )
+    session = CommitteeSession.objects.create(
+        call=call,
+        title="Comité de sélection 2025",
+        date=session_day,
+        created_by=gen.coordinator,
+        locked_at=locked_at,
+        locked_by=gen.coordinator,
+    )
+    SessionItem.objects.bulk_create(
+        [
+            SessionItem(
+                session=session,
+                application_id=pk,
+                decision=outcome,
+                motivation=motivation,
+                estimated_fee=cost.fee,
+                estimated_travel=cost.travel,
+            )
+            for pk, outcome, motivation, cost in items
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    ApplicationEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    for outcome, ids in decisions.items():
+        _set_state(ids, outcome, decided_at=locked_at)
+    # Motivations differ per application: one UPDATE per distinct text (a handful).
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for pk, _outcome, motivation, _cost in items:
+        by_text[motivation].append(pk)
+    for text, ids in by_text.items():
+        for chunk in _chunks(ids):
+            Application.objects.filter(pk__in=chunk).update(decision_motivation=text)
+
+
+def _seed_selection(gen: Generator, open_call: Call, past_call: Call) -> None:
+    federation = Organisation.objects.get(name=OPERATOR_NAME)
+    members = _create_committee(gen, federation)
+    _seed_past_call_decisions(gen, past_call, members)
+    _seed_open_call_selection(gen, open_call, members)
