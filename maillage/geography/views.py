@@ -11,8 +11,8 @@ from .selectors import communes_for_postal_code
 def commune_lookup(request: HttpRequest) -> HttpResponse:
     """Postal code -> communes: <option>s for htmx forms, JSON for other clients."""
     # htmx sends the field under its own (possibly prefixed) name, e.g. "org-postal_code".
-    code = request.GET.get("code_postal") or next(
-        (value for key, value in request.GET.items() if key.endswith("postal_code")), ""
+    code: str = request.GET.get("code_postal") or next(
+        (str(value) for key, value in request.GET.items() if key.endswith("postal_code")), ""
     )
     communes = list(communes_for_postal_code(code))
     if request.headers.get("HX-Request") or request.GET.get("format") == "html":

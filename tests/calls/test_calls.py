@@ -70,9 +70,7 @@ def test_call_opening_rules():
 def test_call_cannot_close_before_it_opens_or_have_negative_budget():
     call = CallFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Call.objects.filter(pk=call.pk).update(
-            closes_on=call.opens_on - datetime.timedelta(days=1)
-        )
+        Call.objects.filter(pk=call.pk).update(closes_on=call.opens_on - datetime.timedelta(days=1))
     with pytest.raises(IntegrityError), transaction.atomic():
         Call.objects.filter(pk=call.pk).update(budget_envelope=Decimal("-1"))
 

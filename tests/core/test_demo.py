@@ -157,9 +157,12 @@ def test_applications_in_every_state_with_consistent_history(seeded: SeedResult)
     assert {a.state for a in applications} == set(ApplicationState.values)
     assert {a.call.slug for a in applications} == {OPEN_CALL_SLUG, PAST_CALL_SLUG}
     # The past call went through a locked committee session: every outcome, nothing pending.
-    assert set(
-        applications.filter(call__slug=PAST_CALL_SLUG).values_list("state", flat=True)
-    ) == {"accepted", "waitlisted", "refused", "no_follow_up"}
+    assert set(applications.filter(call__slug=PAST_CALL_SLUG).values_list("state", flat=True)) == {
+        "accepted",
+        "waitlisted",
+        "refused",
+        "no_follow_up",
+    }
     events: dict[int, list[ApplicationEvent]] = {}
     for event in ApplicationEvent.objects.order_by("at", "pk"):
         events.setdefault(event.application_id, []).append(event)
