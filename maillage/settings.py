@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "maillage.calls",
     "maillage.applications",
     "maillage.directory",
+    "maillage.review",
+    "maillage.pairing",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +174,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("MAILLAGE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Where replies from applicants go, and the site's address for links in e-mails sent outside
+# a request (background tasks, management commands).
+MAILLAGE_COORDINATION_EMAIL = os.environ.get(
+    "MAILLAGE_COORDINATION_EMAIL", "coordination@maillage.invalid"
+)
+MAILLAGE_SITE_URL = os.environ.get("MAILLAGE_SITE_URL", "http://127.0.0.1:8000")
 
 # Where the region's reference data comes from (derived files are committed in the apps).
 MAILLAGE_REGION_CODE = os.environ.get("MAILLAGE_REGION_CODE", "76")

@@ -43,17 +43,36 @@ def _immediate_tasks_and_locmem_mail(settings):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One Playwright driver and Chromium for the whole session (two drivers cannot coexist)."""
+def _playwright(request):
+    """The Playwright driver, started before the test database when browser tests will run.
+
+    Starting the driver switches the thread's context variables, and Django keeps its database
+    connections in context-local storage: a connection opened before the switch is not the one
+    seen after it, and with it the serialized reference data that ``serialized_rollback``
+    restores after each browser test would be lost. Starting it first keeps one context.
+    """
     # Playwright runs an event loop in this thread; the ORM calls made by test bodies are
     # synchronous and safe because the live server answers from its own thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_driver_before_database(request):
+    """Autouse session fixtures run before pytest-django's database setup."""
+    if any("browser" in item.keywords for item in request.session.items) and CHROMIUM.exists():
+        request.getfixturevalue("_playwright")
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    """One Chromium for the whole session (two Playwright drivers cannot coexist)."""
+    browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

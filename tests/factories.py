@@ -449,3 +449,220 @@ class EmployerApprovalFactory(DjangoModelFactory):
     token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
     sent_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.sent_at + datetime.timedelta(days=30))
+
+
+# --------------------------------------------------------------------------------------------
+# review: scoring grids, committee assignments, conflicts, scores, sessions
+# --------------------------------------------------------------------------------------------
+
+from maillage.review.models import (  # noqa: E402 (section of the review app)
+    CommitteeSession,
+    ConflictDeclaration,
+    ConflictKind,
+    Criterion,
+    ReviewAssignment,
+    Score,
+    ScoringGrid,
+    SessionItem,
+)
+
+
+class ScoringGridFactory(DjangoModelFactory):
+    """A grid with two criteria by default (``criteria=[("Besoin", 2, 5), …]`` to choose)."""
+
+    class Meta:
+        model = ScoringGrid
+        django_get_or_create = ("call",)
+        skip_postgeneration_save = True
+
+    call = factory.SubFactory(CallFactory)
+
+    @factory.post_generation
+    def criteria(obj: Any, create: bool, extracted: list[tuple] | None, **kwargs: Any) -> None:
+        if not create:
+            return
+        rows = extracted or [("Précision du besoin", 2, 5), ("Impact pour la structure", 1, 10)]
+        Criterion.objects.bulk_create(
+            [
+                Criterion(
+                    grid=obj, label=label, weight=Decimal(str(weight)), scale_max=scale, position=i
+                )
+                for i, (label, weight, scale) in enumerate(rows, start=1)
+            ]
+        )
+
+
+class ReviewAssignmentFactory(DjangoModelFactory):
+    """``ReviewAssignmentFactory(declared=True)`` adds a "no conflict" declaration."""
+
+    class Meta:
+        model = ReviewAssignment
+        skip_postgeneration_save = True
+
+    application = factory.SubFactory(ApplicationFactory, submitted=True)
+    reviewer = factory.SubFactory(UserFactory, roles=[Role.COMMITTEE])
+
+    @factory.post_generation
+    def declared(obj: Any, create: bool, extracted: str | bool | None, **kwargs: Any) -> None:
+        if create and extracted:
+            kind = ConflictKind.NONE if extracted is True else extracted
+            note = "Autre raison." if kind == ConflictKind.OTHER else ""
+            ConflictDeclaration.objects.create(assignment=obj, kind=kind, note=note)
+
+
+class ScoreFactory(DjangoModelFactory):
+    class Meta:
+        model = Score
+
+    assignment = factory.SubFactory(ReviewAssignmentFactory, declared=True)
+    criterion = factory.LazyAttribute(
+        lambda o: ScoringGridFactory(call=o.assignment.application.call).criteria.first()
+    )
+    value = 3
+
+
+class CommitteeSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = CommitteeSession
+
+    call = factory.SubFactory(CallFactory)
+    title = factory.Sequence(lambda n: f"Séance de test {n}")
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class SessionItemFactory(DjangoModelFactory):
+    class Meta:
+        model = SessionItem
+
+    session = factory.SubFactory(CommitteeSessionFactory)
+    application = factory.SubFactory(
+        ApplicationFactory, submitted=True, call=factory.SelfAttribute("..session.call")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# applications (instruction): revisions, staff notes, messages
+# --------------------------------------------------------------------------------------------
+
+
+class ApplicationRevisionFactory(DjangoModelFactory):
+    class Meta:
+        model = "applications.ApplicationRevision"
+
+    application = factory.SubFactory(ApplicationFactory, submitted=True)
+    number = factory.Sequence(lambda n: n + 1)
+    created_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SelfAttribute("application.applicant")
+    data = factory.LazyFunction(dict)
+
+
+class StaffNoteFactory(DjangoModelFactory):
+    class Meta:
+        model = "applications.StaffNote"
+
+    application = factory.SubFactory(ApplicationFactory, submitted=True)
+    author = factory.SubFactory(UserFactory, roles=[Role.COORDINATOR])
+    body = "Vérifier le SIRET avec la structure."
+
+
+class MessageFactory(DjangoModelFactory):
+    class Meta:
+        model = "applications.Message"
+
+    application = factory.SubFactory(ApplicationFactory, submitted=True)
+    author = factory.SubFactory(UserFactory, roles=[Role.COORDINATOR])
+    from_staff = True
+    body = "Pouvez-vous préciser la période ?"
+
+
+# --------------------------------------------------------------------------------------------
+# pairing: accepted needs, matching runs, proposals, pair rules, invitations
+# --------------------------------------------------------------------------------------------
+
+from maillage.pairing.models import (  # noqa: E402 (section of the pairing app)
+    MatchingRun,
+    MentorInvitation,
+    PairKind,
+    PairRule,
+    Proposal,
+    ProposalStatus,
+)
+
+
+class AcceptedApplicationFactory(ApplicationFactory):
+    """An application accepted by the committee: a need to match."""
+
+    state = ApplicationState.ACCEPTED
+    submitted_at = factory.LazyFunction(timezone.now)
+    employer_approved_at = factory.SelfAttribute("submitted_at")
+    decided_at = factory.LazyFunction(timezone.now)
+    reference = factory.Sequence(lambda n: f"TSF-MER-{n:04d}")
+
+
+class MatchingRunFactory(DjangoModelFactory):
+    class Meta:
+        model = MatchingRun
+
+    call = factory.SubFactory(CallFactory)
+    total_score = 100.0
+    upper_bound = 100.0
+    optimal = True
+    seconds = 0.01
+
+
+class ProposalFactory(DjangoModelFactory):
+    """The chosen pair (rank 0) of a run, not yet published."""
+
+    class Meta:
+        model = Proposal
+
+    run = factory.SubFactory(MatchingRunFactory)
+    application = factory.SubFactory(
+        AcceptedApplicationFactory, call=factory.SelfAttribute("..run.call")
+    )
+    resource_person = factory.SubFactory(ResourcePersonFactory)
+    score = 80.0
+    components = factory.LazyFunction(
+        lambda: [
+            {
+                "code": "competence",
+                "points": 40,
+                "params": {"wanted": 1, "exact": 1, "domain": 0, "level": 3},
+            },
+            {
+                "code": "distance",
+                "points": 10,
+                "params": {"km": 42, "radius": 100, "remote": False, "remote_only": False},
+            },
+        ]
+    )
+    rank = 0
+    status = ProposalStatus.PROPOSED
+
+
+class PairRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = PairRule
+
+    application = factory.SubFactory(AcceptedApplicationFactory)
+    call = factory.SelfAttribute("application.call")
+    resource_person = factory.SubFactory(ResourcePersonFactory)
+    kind = PairKind.FORBID
+
+
+class MentorInvitationFactory(DjangoModelFactory):
+    """A pending invitation of a published proposal; ``token`` (not stored) gives the link."""
+
+    class Meta:
+        model = MentorInvitation
+        exclude = ("token",)
+
+    proposal = factory.SubFactory(
+        ProposalFactory,
+        status=ProposalStatus.PUBLISHED,
+        published_at=factory.LazyFunction(timezone.now),
+    )
+    token = factory.Sequence(lambda n: f"jeton-mise-en-relation-{n:04d}-abcdefghijklmnopqrstuv")
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + datetime.timedelta(days=21))

@@ -422,3 +422,229 @@ class EmployerDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Transmis à la personne candidate ; utile surtout en cas de refus."),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Back office (coordination) and messages
+# --------------------------------------------------------------------------------------------
+
+
+class AccessibleForm(forms.Form):
+    """Fields in error carry aria-invalid and point to their message (and help)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                field_id = self[name].id_for_label
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                described = [f"{field_id}_error"]
+                if self.fields[name].help_text:
+                    described.insert(0, f"{field_id}_helptext")
+                attrs["aria-describedby"] = " ".join(described)
+
+
+class MessageForm(AccessibleForm):
+    body = TextField(
+        label=_("Votre message"),
+        required=True,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Écrivez votre message.")},
+    )
+
+
+class StaffMessageForm(MessageForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("Message à la personne candidate")
+        self.fields["body"].help_text = _(
+            "Elle le reçoit par e-mail, avec un lien pour répondre depuis la plateforme."
+        )
+
+
+class StaffNoteForm(AccessibleForm):
+    body = TextField(
+        label=_("Note interne"),
+        required=True,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Visible de la coordination seulement : ni la personne candidate ni le comité."
+        ),
+        error_messages={"required": _("Écrivez la note.")},
+    )
+
+
+class CompletionRequestForm(AccessibleForm):
+    reason = TextField(
+        label=_("Ce qu'il faut compléter"),
+        required=True,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Envoyé par e-mail à la personne candidate et affiché sur sa candidature."),
+        error_messages={"required": _("Indiquez ce qu'il faut compléter.")},
+    )
+
+
+class NoFollowUpForm(AccessibleForm):
+    motivation = TextField(
+        label=_("Motif du classement sans suite"),
+        required=True,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Par exemple : candidature retirée, jamais complétée."),
+        error_messages={"required": _("Indiquez le motif.")},
+    )
+
+
+class StaffEditForm(AccessibleForm):
+    """The few answers the coordination may correct; ``version`` detects concurrent edits."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    days = forms.IntegerField(
+        label=_("Nombre de jours"),
+        required=False,
+        error_messages={"invalid": _("Saisissez un nombre entier de jours.")},
+    )
+    desired_start = forms.DateField(
+        label=_("Début souhaité"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
+    )
+    desired_end = forms.DateField(
+        label=_("Fin souhaitée"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
+    )
+    competences = CompetenceChoiceField(
+        label=_("Compétences visées (de 1 à 3)"),
+        queryset=Competence.objects.filter(is_active=True).select_related("domain"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
+        error_messages={"invalid_choice": _("Cette compétence n'existe pas (ou plus).")},
+    )
+    formats = forms.MultipleChoiceField(
+        label=_("Formats"),
+        choices=TransferFormat.choices,
+        required=False,
+        widget=CheckboxFieldset,
+    )
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        low, high = programme.min_days_per_transfer, programme.max_days_per_transfer
+        self.fields["days"].widget.attrs.update({"min": low, "max": high})
+        self.fields["days"].help_text = _("De %(min)s à %(max)s jours.") % {
+            "min": low,
+            "max": high,
+        }
+
+    def clean_days(self) -> int | None:
+        days: int | None = self.cleaned_data.get("days")
+        low, high = self.programme.min_days_per_transfer, self.programme.max_days_per_transfer
+        if days is not None and not low <= days <= high:
+            raise ValidationError(
+                _("Le programme finance de %(min)s à %(max)s jours par transfert."),
+                code="days_out_of_bounds",
+                params={"min": low, "max": high},
+            )
+        return days
+
+    def clean_competences(self) -> Any:
+        competences = self.cleaned_data["competences"]
+        if not 1 <= len(competences) <= MAX_COMPETENCES:
+            raise ValidationError(
+                _("Choisissez de 1 à 3 compétences (vous en avez choisi %(count)s)."),
+                code="count",
+                params={"count": len(competences)},
+            )
+        return competences
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("desired_start"), cleaned.get("desired_end")
+        if start and end and end < start:
+            self.add_error(
+                "desired_end",
+                ValidationError(_("La fin doit être postérieure ou égale au début."), code="order"),
+            )
+        return cleaned
+
+
+ELIGIBILITY_CHOICES = [("", _("Toutes")), ("oui", _("Éligibles")), ("non", _("Non éligibles"))]
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class BackofficeFilterForm(forms.Form):
+    """The list's filters (GET). Invalid values are ignored rather than shown as errors."""
+
+    appel = forms.TypedChoiceField(label=_("Appel"), coerce=int, required=False)
+    etat = forms.ChoiceField(label=_("État"), required=False)
+    departement = forms.ChoiceField(label=_("Département"), required=False)
+    domaine = forms.TypedChoiceField(label=_("Domaine"), coerce=int, required=False)
+    # Not "format": that name is the export's file format.
+    modalite = forms.ChoiceField(label=_("Format"), required=False)
+    eligibilite = forms.ChoiceField(
+        label=_("Éligibilité au dépôt"), choices=ELIGIBILITY_CHOICES, required=False
+    )
+    evaluateur = forms.TypedChoiceField(label=_("Évaluateur·rice"), coerce=int, required=False)
+    q = forms.CharField(label=_("Recherche"), required=False, max_length=200)
+    tri = forms.ChoiceField(label=_("Trier par"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        calls: list[tuple[int, str]],
+        states: list[tuple[str, str]],
+        departements: list[tuple[str, str]],
+        domains: list[tuple[int, str]],
+        reviewers: list[tuple[int, str]],
+        sorts: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", _("Tous"))]
+        _set_choices(self, "appel", calls)
+        _set_choices(self, "etat", [*every, *states])
+        _set_choices(self, "departement", [*every, *departements])
+        _set_choices(self, "domaine", [*every, *domains])
+        _set_choices(self, "modalite", [*every, *TransferFormat.choices])
+        _set_choices(self, "tri", sorts)
+        if reviewers:
+            _set_choices(self, "evaluateur", [*every, *reviewers])
+        else:
+            del self.fields["evaluateur"]
+        self.fields["q"].widget.attrs["type"] = "search"
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(
+        label=_("Format du fichier"),
+        choices=[
+            ("csv", _("CSV (texte, séparateur point-virgule)")),
+            ("xlsx", _("Excel (XLSX)")),
+            ("ods", _("OpenDocument (ODS)")),
+        ],
+        initial="xlsx",
+        widget=RadioFieldset,
+    )
+    columns = forms.MultipleChoiceField(
+        label=_("Colonnes"),
+        widget=CheckboxFieldset,
+        error_messages={"required": _("Choisissez au moins une colonne.")},
+    )
+
+    def __init__(self, *args: Any, columns: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "columns", columns)

@@ -16,6 +16,12 @@ class ApplicationState(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
     AWAITING_EMPLOYER = "awaiting_employer", _("En attente de l'employeur")
     SUBMITTED = "submitted", _("Déposée")
+    TO_COMPLETE = "to_complete", _("À compléter")
+    UNDER_REVIEW = "under_review", _("En instruction")
+    ACCEPTED = "accepted", _("Acceptée")
+    WAITLISTED = "waitlisted", _("Liste d'attente")
+    REFUSED = "refused", _("Refusée")
+    NO_FOLLOW_UP = "no_follow_up", _("Sans suite")
 
 
 class Application(FormatsMixin):
@@ -83,8 +89,24 @@ class Application(FormatsMixin):
     reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
     # Eligibility as evaluated at submission: [{"code", "passed", "params"}, …].
     eligibility_snapshot = models.JSONField(_("éligibilité au dépôt"), default=list, blank=True)
+    # Whether every rule of the snapshot passed: an indexed column for the back office filter.
+    eligible_at_submission = models.BooleanField(
+        _("éligible au dépôt"), null=True, blank=True, db_index=True
+    )
+    # The committee's (or coordination's) decision, kept with its motivation.
+    decision_motivation = models.TextField(_("motivation de la décision"), blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     # Incremented at every save from a form: optimistic locking between concurrent editors.
     version = models.PositiveIntegerField(default=1)
+    # Who made the last saved change (named in the optimistic-locking conflict message).
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dernière modification par"),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -163,6 +185,10 @@ class ApplicationEvent(models.Model):
     @property
     def to_state_label(self) -> str:
         return str(ApplicationState(self.to_state).label) if self.to_state else ""
+
+    @property
+    def from_state_label(self) -> str:
+        return str(ApplicationState(self.from_state).label) if self.from_state else ""
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -246,3 +272,88 @@ class EmployerApproval(models.Model):
     @property
     def is_pending(self) -> bool:
         return not self.decision and self.invalidated_at is None
+
+
+class ApplicationRevision(models.Model):
+    """What the applicant gave at a submission (number 1) or a re-submission (2, 3…)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("numéro"))
+    created_at = models.DateTimeField(_("date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    # Plain values and labels (see ``revisions.snapshot``): readable even if references change.
+    data = models.JSONField(_("contenu"), default=dict)
+
+    class Meta:
+        ordering = ["application", "number"]
+        verbose_name = _("version déposée")
+        verbose_name_plural = _("versions déposées")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"], name="application_revision_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="application_revision_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} v{self.number}"
+
+
+class StaffNote(models.Model):
+    """A private note of the coordination: never shown to the applicant or the committee."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="staff_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("autrice ou auteur"),
+    )
+    body = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.created_at:%Y-%m-%d}"
+
+
+class Message(models.Model):
+    """A message between the coordination and the applicant about one application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("autrice ou auteur"),
+    )
+    # Stored rather than derived from roles: a coordinator may also be an applicant.
+    from_staff = models.BooleanField(_("de la coordination"), default=False)
+    body = models.TextField(_("message"), max_length=5000)
+    created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+    read_at = models.DateTimeField(_("lu le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.created_at:%Y-%m-%d %H:%M}"

@@ -23,10 +23,13 @@ from . import eligibility
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationRevision,
     ApplicationState,
     Attachment,
     EmployerApproval,
     EmployerDecision,
+    Message,
+    StaffNote,
 )
 from .suggestions import Candidate, fold, suggest
 
@@ -435,3 +438,195 @@ def search_resource_persons(
         qs = qs.exclude(user=exclude_user)
     ids = list(qs.values_list("pk", flat=True).distinct()[: limit * 3])
     return list(listed_resource_persons().filter(pk__in=ids)[:limit])
+
+
+# --------------------------------------------------------------------------------------------
+# Back office (coordination)
+# --------------------------------------------------------------------------------------------
+
+# Not yet submitted: the applicant's own work, outside the back office.
+BACKOFFICE_STATES = [
+    state
+    for state in ApplicationState
+    if state not in (ApplicationState.DRAFT, ApplicationState.AWAITING_EMPLOYER)
+]
+SORTS: dict[str, tuple[str, ...]] = {
+    "depot": ("submitted_at", "pk"),
+    "-depot": ("-submitted_at", "-pk"),
+    "reference": ("reference", "pk"),
+    "-reference": ("-reference", "-pk"),
+    "structure": ("organisation__name", "pk"),
+    "-structure": ("-organisation__name", "-pk"),
+    "jours": ("days", "pk"),
+    "-jours": ("-days", "-pk"),
+    "departement": ("organisation__commune__departement_id", "pk"),
+    "-departement": ("-organisation__commune__departement_id", "-pk"),
+}
+DEFAULT_SORT = "-depot"
+
+
+def review_installed() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("maillage.review")
+
+
+@dataclass(frozen=True)
+class BackofficeFilters:
+    """The back office's filters, already validated (see ``forms.BackofficeFilterForm``)."""
+
+    call_id: int | None = None
+    state: str = ""
+    departement: str = ""
+    domain_id: int | None = None
+    format: str = ""
+    eligible: bool | None = None
+    reviewer_id: int | None = None
+    query: str = ""
+    sort: str = DEFAULT_SORT
+    ids: tuple[int, ...] = ()
+
+
+def backoffice_applications(filters: BackofficeFilters) -> QuerySet[Application]:
+    """Submitted applications matching the filters, with what the list shows prefetched.
+
+    Filters on many-to-many relations go through ``pk__in`` subqueries, so rows are never
+    duplicated and the count stays exact.
+    """
+    qs = Application.objects.filter(state__in=BACKOFFICE_STATES)
+    if filters.call_id is not None:
+        qs = qs.filter(call_id=filters.call_id)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.departement:
+        qs = qs.filter(organisation__commune__departement_id=filters.departement)
+    if filters.domain_id is not None:
+        qs = qs.filter(
+            pk__in=Application.competences.through.objects.filter(
+                competence__domain_id=filters.domain_id
+            ).values("application_id")
+        )
+    if filters.format:
+        field = {str(k): v for k, v in Application.FORMAT_FIELDS.items()}.get(filters.format)
+        if field:
+            qs = qs.filter(**{field: True})
+    if filters.eligible is not None:
+        qs = qs.filter(eligible_at_submission=filters.eligible)
+    if filters.reviewer_id is not None and review_installed():
+        qs = qs.filter(
+            pk__in=Application.objects.filter(
+                review_assignments__reviewer_id=filters.reviewer_id
+            ).values("pk")
+        )
+    if filters.ids:
+        qs = qs.filter(pk__in=filters.ids)
+    query = filters.query.strip()
+    if query:
+        for word in query.split():
+            qs = qs.filter(
+                Q(reference__icontains=word)
+                | Q(applicant__first_name__icontains=word)
+                | Q(applicant__last_name__icontains=word)
+                | Q(organisation__name__icontains=word)
+                | Q(need__icontains=word)
+            )
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    return qs.order_by(*order)
+
+
+def with_list_relations(qs: QuerySet[Application]) -> QuerySet[Application]:
+    return qs.select_related(
+        "call", "applicant", "organisation__commune__departement"
+    ).prefetch_related("competences__domain")
+
+
+def state_counts(call_id: int | None) -> list[dict[str, Any]]:
+    """Counts per back-office state for a call, zeros included, in the state machine's order."""
+    from django.db.models import Count
+
+    qs = Application.objects.filter(state__in=BACKOFFICE_STATES)
+    if call_id is not None:
+        qs = qs.filter(call_id=call_id)
+    counts = dict(qs.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    return [
+        {"state": state.value, "label": state.label, "count": counts.get(state.value, 0)}
+        for state in BACKOFFICE_STATES
+    ]
+
+
+def reviewer_choices() -> list[tuple[int, str]]:
+    """Committee members who hold at least one assignment (empty without the review app)."""
+    if not review_installed():
+        return []
+    users = (
+        User.objects.filter(review_assignments__isnull=False)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    return [(u.pk, u.full_name or u.email) for u in users]
+
+
+def staff_application(pk: int) -> Application:
+    """Any submitted application, with everything the staff page shows; drafts are 404."""
+    application = (
+        _detailed()
+        .select_related("last_edited_by")
+        .prefetch_related(
+            Prefetch(
+                "staff_notes", queryset=StaffNote.objects.select_related("author").order_by("-pk")
+            ),
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+            Prefetch(
+                "revisions",
+                queryset=ApplicationRevision.objects.only(
+                    "pk", "application_id", "number", "created_at", "created_by_id"
+                ),
+            ),
+        )
+        .filter(pk=pk, state__in=BACKOFFICE_STATES)
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
+def revision_pair(
+    application: Application, old: int | None, new: int | None
+) -> tuple[ApplicationRevision | None, ApplicationRevision | None, list[ApplicationRevision]]:
+    """Two revisions to compare (by default the last two) and the list of all of them."""
+    revisions = list(
+        ApplicationRevision.objects.filter(application=application)
+        .select_related("created_by")
+        .order_by("number")
+    )
+    by_number = {r.number: r for r in revisions}
+    if new is None or new not in by_number:
+        new = revisions[-1].number if revisions else None
+    if old is None or old not in by_number:
+        old = (new - 1) if new is not None and new - 1 in by_number else new
+    return (
+        by_number.get(old) if old is not None else None,
+        by_number.get(new) if new is not None else None,
+        revisions,
+    )
+
+
+def own_messages(application: Application) -> list[Message]:
+    return list(
+        Message.objects.filter(application=application)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+def completion_reason(application: Application) -> str:
+    """Why the coordination sent the application back (the last "à compléter" event)."""
+    event = (
+        ApplicationEvent.objects.filter(
+            application=application, to_state=ApplicationState.TO_COMPLETE
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return event.note if event is not None else ""

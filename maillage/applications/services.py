@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from maillage.calls.models import Call
@@ -23,14 +24,17 @@ from maillage.core.emails import queue_templated_email
 from maillage.organisations.models import Organisation
 from maillage.people.models import EmploymentStatus, Role, RoleGrant, User
 
-from . import eligibility, selectors, workflow
+from . import eligibility, revisions, selectors, workflow
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationRevision,
     ApplicationState,
     Attachment,
     EmployerApproval,
     EmployerDecision,
+    Message,
+    StaffNote,
 )
 from .tasks import send_submission_receipt
 
@@ -106,6 +110,9 @@ def _locked(application: Application) -> Application:
 
 def _facts(application: Application, approval: EmployerApproval | None) -> workflow.Facts:
     results = eligibility.evaluate(selectors.eligibility_input(application, approval))
+    if application.state == ApplicationState.TO_COMPLETE:
+        # The call may have closed since the first submission: a completion is still due.
+        results = [r for r in results if r.code != eligibility.CALL_OPEN]
     status = application.declared_status
     return workflow.Facts(
         is_employee=status == EmploymentStatus.EMPLOYEE,
@@ -135,7 +142,7 @@ def _transition(
 
 
 def _assert_editable(application: Application) -> None:
-    if application.state != ApplicationState.DRAFT:
+    if application.state not in workflow.APPLICANT_EDITABLE:
         raise NotEditableError(
             _(
                 "Cette candidature n'est plus un brouillon : reprenez-la en brouillon pour la "
@@ -183,9 +190,11 @@ def start_application(user: User, call: Call) -> tuple[Application, bool]:
     return application, True
 
 
-def _save(application: Application, fields: Sequence[str]) -> None:
+def _save(application: Application, fields: Sequence[str], editor: User | None = None) -> None:
+    """Save ``fields`` and bump the version; the step form's editor is the applicant."""
     application.version += 1
-    application.save(update_fields=[*fields, "version", "updated_at"])
+    application.last_edited_by_id = editor.pk if editor is not None else application.applicant_id
+    application.save(update_fields=[*fields, "version", "last_edited_by", "updated_at"])
 
 
 @transaction.atomic
@@ -272,8 +281,13 @@ def save_resource_person(application: Application, data: dict[str, Any]) -> None
 
 @transaction.atomic
 def save_employer(application: Application, data: dict[str, Any]) -> None:
-    """Step 7: who signs for the employer."""
+    """Step 7: who signs for the employer (fixed once the agreement is given)."""
     _assert_editable(application)
+    if application.state != ApplicationState.DRAFT:
+        raise NotEditableError(
+            _("L'accord de l'employeur est déjà donné : le signataire ne change plus."),
+            "not_editable",
+        )
     fields = [f for f in ("employer_signatory_name", "employer_signatory_email") if f in data]
     for name in fields:
         setattr(application, name, data[name])
@@ -536,6 +550,7 @@ def submit(application: Application, actor: User) -> Submission:
     if is_leader:
         application.employer_approved_at = now
     application.eligibility_snapshot = [result.as_dict() for result in results]
+    application.eligible_at_submission = eligibility.is_eligible(results)
     for _attempt in range(5):
         application.reference = _next_reference(timezone.localdate().year)
         try:
@@ -548,6 +563,7 @@ def submit(application: Application, actor: User) -> Submission:
                         "employer_approved_at",
                         "reference",
                         "eligibility_snapshot",
+                        "eligible_at_submission",
                     ],
                 )
             break
@@ -555,6 +571,291 @@ def submit(application: Application, actor: User) -> Submission:
             continue
     else:
         raise ApplicationError(_("Le dépôt a échoué, veuillez réessayer."), "reference")
+    _store_revision(application, actor)
     application_id = application.pk
     transaction.on_commit(lambda: send_submission_receipt.enqueue(application_id=application_id))
     return Submission(application, created=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Revisions
+# --------------------------------------------------------------------------------------------
+
+
+def _store_revision(application: Application, actor: User | None) -> ApplicationRevision:
+    """Snapshot what the applicant gave (called at each submission, inside its transaction)."""
+    fresh = (
+        Application.objects.select_related(
+            "applicant", "organisation__commune", "proposed_resource_person__user"
+        )
+        .prefetch_related("competences", "attachments")
+        .get(pk=application.pk)
+    )
+    last = (
+        ApplicationRevision.objects.filter(application=application)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return ApplicationRevision.objects.create(
+        application=application,
+        number=(last or 0) + 1,
+        created_at=timezone.now(),
+        created_by=actor,
+        data=revisions.snapshot(fresh),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Instruction: corrections, review, decisions
+# --------------------------------------------------------------------------------------------
+
+
+def settings_value(name: str, default: str) -> str:
+    return str(getattr(settings, name, default) or default)
+
+
+def _site_absolute(path: str) -> str:
+    """An absolute link outside a request (MAILLAGE_SITE_URL, the dev server by default)."""
+    return settings_value("MAILLAGE_SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def _sync(original: Application, saved: Application) -> None:
+    """The caller's instance gets what the service wrote on the locked copy."""
+    for name in ("state", "version", "decision_motivation", "decided_at", "updated_at"):
+        setattr(original, name, getattr(saved, name))
+    original.last_edited_by_id = saved.last_edited_by_id
+    original.eligibility_snapshot = saved.eligibility_snapshot
+    original.eligible_at_submission = saved.eligible_at_submission
+
+
+@transaction.atomic
+def request_completion(
+    application: Application,
+    *,
+    reason: str,
+    actor: User,
+    absolute: Callable[[str], str] | None = None,
+) -> None:
+    """submitted | under_review -> to_complete: the applicant edits and re-submits.
+
+    The reason is kept in the history and e-mailed to the applicant.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Indiquez ce qu'il faut compléter."), "reason_required")
+    original, application = application, _locked(application)
+    _transition(application, workflow.Action.REQUEST_COMPLETION, actor=actor, note=reason)
+    _save(application, ["state"], editor=actor)
+    queue_templated_email(
+        "applications/email/to_complete",
+        {
+            "application": application,
+            "reason": reason,
+            "link": (absolute or _site_absolute)(
+                reverse("applications:detail", args=[application.pk])
+            ),
+        },
+        [application.applicant.email],
+    )
+    _sync(original, application)
+
+
+@transaction.atomic
+def resubmit(application: Application, *, actor: User) -> None:
+    """to_complete -> submitted, once the answers are complete; stores a new revision."""
+    original, application = application, _locked(application)
+    facts = _facts(application, selectors.current_approval(application))
+    _transition(
+        application,
+        workflow.Action.RESUBMIT,
+        actor=actor,
+        note=_("Candidature complétée et déposée à nouveau"),
+        facts=facts,
+    )
+    # The eligibility is frozen again, as at the first submission.
+    results = selectors.evaluate(application)
+    application.eligibility_snapshot = [result.as_dict() for result in results]
+    application.eligible_at_submission = all(
+        r.passed for r in results if r.code != eligibility.CALL_OPEN
+    )
+    _save(application, ["state", "eligibility_snapshot", "eligible_at_submission"], editor=actor)
+    _store_revision(application, actor)
+    _sync(original, application)
+
+
+@transaction.atomic
+def start_review(application: Application, *, actor: User) -> None:
+    """submitted -> under_review."""
+    original, application = application, _locked(application)
+    _transition(
+        application, workflow.Action.START_REVIEW, actor=actor, note=_("Passée en instruction")
+    )
+    _save(application, ["state"], editor=actor)
+    _sync(original, application)
+
+
+@transaction.atomic
+def decide(application: Application, *, outcome: str, motivation: str, actor: User) -> None:
+    """A decision: accepted, waitlisted, refused or no_follow_up, with its motivation.
+
+    Allowed from under_review, from waitlisted (except waitlisted again), and submitted or
+    to_complete -> no_follow_up. Sends no e-mail: the committee session does, once locked.
+    """
+    action = workflow.DECISION_ACTIONS.get(outcome)
+    original, application = application, _locked(application)
+    if action is None:
+        raise workflow.TransitionError("unknown_outcome", application.state, outcome)
+    motivation = motivation.strip()
+    _transition(application, action, actor=actor, note=motivation)
+    application.decision_motivation = motivation
+    application.decided_at = timezone.now()
+    _save(application, ["state", "decision_motivation", "decided_at"], editor=actor)
+    _sync(original, application)
+
+
+# --------------------------------------------------------------------------------------------
+# Coordinators' corrections (optimistic locking)
+# --------------------------------------------------------------------------------------------
+
+STAFF_FIELDS = ("days", "desired_start", "desired_end")
+
+
+class EditConflictError(ApplicationError):
+    """The application changed since the form was shown; ``current`` is the saved row."""
+
+    def __init__(self, current: Application) -> None:
+        editor = current.last_edited_by
+        name = (editor.full_name or editor.email) if editor else _("quelqu'un")
+        time = formats.time_format(timezone.localtime(current.updated_at), "H:i")
+        super().__init__(
+            _(
+                "Cette candidature a été modifiée par %(name)s à %(time)s pendant que vous la "
+                "modifiiez : vos changements n'ont pas été enregistrés ; les voici pour les "
+                "reporter."
+            )
+            % {"name": name, "time": time},
+            "conflict",
+        )
+        self.current = current
+
+
+@transaction.atomic
+def staff_update(
+    application: Application, *, version: int, data: dict[str, Any], actor: User
+) -> Application:
+    """Coordinators fix days, period, competences and formats, if nobody saved in between.
+
+    The row is locked and its version compared with the one the form was built from; a
+    mismatch raises EditConflictError and nothing is written.
+    """
+    current = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("last_edited_by")
+        .get(pk=application.pk)
+    )
+    if current.version != version:
+        raise EditConflictError(current)
+    if current.state in workflow.DECIDED:
+        raise ApplicationError(
+            _("Cette candidature est décidée : elle ne se modifie plus."), "decided"
+        )
+    before = revisions.snapshot(_for_snapshot(current))
+    for name in STAFF_FIELDS:
+        if name in data:
+            setattr(current, name, data[name])
+    if "formats" in data:
+        current.set_formats(data["formats"])
+    _save(current, [*STAFF_FIELDS, *Application.FORMAT_FIELDS.values()], editor=actor)
+    if "competences" in data:
+        current.competences.set(data["competences"])
+    after = revisions.snapshot(_for_snapshot(current))
+    changes = revisions.compare(before, after)
+    if changes:
+        note = _("Corrigée par la coordination : %(changes)s") % {
+            "changes": " ; ".join(f"{c.label} : {c.old or '—'} → {c.new or '—'}" for c in changes)
+        }
+        _record(current, actor=actor, from_state=current.state, to_state=current.state, note=note)
+    return current
+
+
+def _for_snapshot(application: Application) -> Application:
+    return (
+        Application.objects.select_related(
+            "applicant", "organisation__commune", "proposed_resource_person__user"
+        )
+        .prefetch_related("competences", "attachments")
+        .get(pk=application.pk)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Staff notes and messages
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_staff_note(application: Application, *, body: str, author: User) -> StaffNote:
+    return StaffNote.objects.create(application=application, author=author, body=body.strip())
+
+
+def coordination_email() -> str:
+    return settings_value("MAILLAGE_COORDINATION_EMAIL", "coordination@maillage.invalid")
+
+
+@transaction.atomic
+def send_staff_message(
+    application: Application, *, body: str, author: User, absolute: Callable[[str], str]
+) -> Message:
+    """A coordinator writes to the applicant, who is told by e-mail (with a link)."""
+    message = Message.objects.create(
+        application=application, author=author, from_staff=True, body=body.strip()
+    )
+    queue_templated_email(
+        "applications/email/message_to_applicant",
+        {
+            "application": application,
+            "message": message,
+            "link": absolute(reverse("applications:detail", args=[application.pk])),
+        },
+        [application.applicant.email],
+    )
+    return message
+
+
+@transaction.atomic
+def send_applicant_message(
+    application: Application, *, body: str, author: User, absolute: Callable[[str], str]
+) -> Message:
+    """The applicant replies from the platform; the coordination address is told."""
+    message = Message.objects.create(
+        application=application, author=author, from_staff=False, body=body.strip()
+    )
+    # Reading the thread marks the coordination's messages as read: the reply shows it.
+    Message.objects.filter(application=application, from_staff=True, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    queue_templated_email(
+        "applications/email/message_to_coordination",
+        {
+            "application": application,
+            "message": message,
+            "link": absolute(_backoffice_path(application)),
+        },
+        [coordination_email()],
+    )
+    return message
+
+
+def _backoffice_path(application: Application) -> str:
+    try:
+        return reverse("backoffice:detail", args=[application.pk])
+    except NoReverseMatch:  # the back office is not mounted: the shared application page
+        return reverse("applications:detail", args=[application.pk])
+
+
+def mark_read(application: Application, *, from_staff: bool) -> int:
+    """Messages of the other side become read when a reader opens the thread."""
+    return Message.objects.filter(
+        application=application, from_staff=from_staff, read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/etape/<int:step>/", views.step, name="step"),
     path("<int:pk>/reprendre/", views.reopen, name="reopen"),
+    path("<int:pk>/messages/", views.message, name="message"),
     path("<int:pk>/recepisse.pdf", views.receipt, name="receipt"),
     path("<int:pk>/pieces/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path(

@@ -19,12 +19,13 @@ from maillage.organisations.selectors import search_organisations
 from maillage.organisations.services import create_organisation_from_form
 from maillage.people.models import EmploymentStatus, Role
 
-from . import selectors, services
+from . import eligibility, selectors, services
 from .forms import (
     ApplicantForm,
     AttachmentForm,
     EmployerDecisionForm,
     EmployerForm,
+    MessageForm,
     ModalitiesForm,
     NeedForm,
     OrganisationChoiceForm,
@@ -33,7 +34,7 @@ from .forms import (
 )
 from .models import Application, ApplicationState, AttachmentKind
 from .receipts import receipt_filename, render_receipt
-from .workflow import TransitionError
+from .workflow import APPLICANT_EDITABLE, TransitionError
 
 APPLICANT_OR_STAFF = (Role.APPLICANT, Role.COORDINATOR, Role.ADMIN)
 CONTENT_TYPES = {
@@ -52,7 +53,7 @@ def _step_url(application: Application, step: int) -> str:
 
 
 def _resume_url(application: Application) -> str:
-    if application.state == ApplicationState.DRAFT:
+    if application.state in APPLICANT_EDITABLE:
         return _step_url(application, selectors.resume_step(application))
     return reverse("applications:detail", args=[application.pk])
 
@@ -108,6 +109,13 @@ def _nav(application: Application, current: int) -> list[dict[str, Any]]:
     ]
 
 
+def _editable(application: Application, step: int) -> bool:
+    """Draft: every step. "À compléter": every step but the employer's (already agreed)."""
+    if application.state == ApplicationState.TO_COMPLETE:
+        return step != 7
+    return application.state == ApplicationState.DRAFT
+
+
 def _render_step(
     request: HttpRequest,
     application: Application,
@@ -125,7 +133,10 @@ def _render_step(
             "step_title": title,
             "steps": _nav(application, step),
             "last_step": selectors.LAST_STEP,
-            "editable": application.state == ApplicationState.DRAFT,
+            "editable": _editable(application, step),
+            "completion_reason": selectors.completion_reason(application)
+            if application.state == ApplicationState.TO_COMPLETE
+            else "",
             # Steps whose answers sit in one form: the step list saves them before moving.
             "step_form": step in (1, 2, 3, 4, 5, 7),
             "previous_step": step - 1 if step > 1 else None,
@@ -164,6 +175,11 @@ def _invalid(
 
 
 def _refuse_locked(request: HttpRequest, application: Application, step: int) -> HttpResponse:
+    if application.state == ApplicationState.TO_COMPLETE:
+        messages.error(
+            request, _("L'accord de votre employeur est déjà donné : cette étape ne change plus.")
+        )
+        return redirect(_step_url(application, step))
     messages.error(
         request,
         _(
@@ -430,14 +446,19 @@ def _summary_context(application: Application) -> dict[str, Any]:
     results = selectors.evaluate(application)
     missing = selectors.missing_answers(application)
     employee = application.declared_status == EmploymentStatus.EMPLOYEE
+    if application.state == ApplicationState.TO_COMPLETE:
+        # A completion may be sent after the call's closing date.
+        results = [r for r in results if r.code != eligibility.CALL_OPEN]
     return {
         "missing": missing,
         "eligibility": selectors.explain(results),
         "eligible": all(r.passed for r in results),
+        "resubmission": application.state == ApplicationState.TO_COMPLETE,
         "can_submit": not missing
         and all(r.passed for r in results)
         and (
-            (application.state == ApplicationState.DRAFT and not employee)
+            application.state == ApplicationState.TO_COMPLETE
+            or (application.state == ApplicationState.DRAFT and not employee)
             or (
                 application.state == ApplicationState.AWAITING_EMPLOYER
                 and application.employer_approved_at is not None
@@ -452,7 +473,21 @@ def _step_summary(request: HttpRequest, application: Application) -> HttpRespons
     form = SubmitForm()
     if request.method == "POST":
         form = SubmitForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and application.state == ApplicationState.TO_COMPLETE:
+            try:
+                services.resubmit(application, actor=current_user(request))
+            except TransitionError as error:
+                messages.error(request, services.transition_message(error.code))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Votre candidature complétée est renvoyée à la coordination, qui "
+                        "reprend son instruction."
+                    ),
+                )
+                return redirect("applications:detail", pk=application.pk)
+        elif form.is_valid():
             try:
                 submission = services.submit(application, current_user(request))
             except TransitionError as error:
@@ -489,12 +524,12 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     application = selectors.own_application(current_user(request), pk)
     if step not in STEP_VIEWS:
         raise Http404
-    if application.state == ApplicationState.SUBMITTED:
+    if application.state not in (ApplicationState.AWAITING_EMPLOYER, *APPLICANT_EDITABLE):
         if request.method == "POST" and step == selectors.LAST_STEP:
             # A second click on "Déposer": already done, show the result.
             messages.info(request, _("Cette candidature est déjà déposée."))
         return redirect("applications:detail", pk=application.pk)
-    locked = application.state != ApplicationState.DRAFT
+    locked = not _editable(application, step)
     if request.method == "POST" and locked and step not in (7, selectors.LAST_STEP):
         return _refuse_locked(request, application, step)
     return STEP_VIEWS[step](request, application)
@@ -563,16 +598,32 @@ def resource_person_search(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     application = selectors.visible_application(user, pk)
-    if application.state == ApplicationState.SUBMITTED and application.eligibility_snapshot:
+    return _render_detail(request, application, MessageForm())
+
+
+def _render_detail(
+    request: HttpRequest, application: Application, message_form: MessageForm, status: int = 200
+) -> HttpResponse:
+    user = current_user(request)
+    is_owner = application.applicant_id == user.pk
+    if application.submitted_at and application.eligibility_snapshot:
         explanation = selectors.explain(application.eligibility_snapshot)
     else:
         explanation = selectors.explain(selectors.evaluate(application))
+    thread = selectors.own_messages(application) if is_owner else []
+    if is_owner and request.method == "GET":
+        services.mark_read(application, from_staff=True)
     return render(
         request,
         "applications/detail.html",
         {
             "application": application,
-            "is_owner": application.applicant_id == user.pk,
+            "is_owner": is_owner,
+            "thread": thread,
+            "message_form": message_form,
+            "completion_reason": selectors.completion_reason(application)
+            if application.state == ApplicationState.TO_COMPLETE
+            else "",
             "eligibility": explanation,
             "missing": selectors.missing_answers(application)
             if application.state == ApplicationState.DRAFT
@@ -580,14 +631,33 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "approval": selectors.current_approval(application),
             "resume_url": _resume_url(application),
         },
+        status=status,
     )
+
+
+@role_required(Role.APPLICANT)
+@require_POST
+def message(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant writes to the coordination about their submitted application."""
+    user = current_user(request)
+    application = selectors.own_application(user, pk)
+    if not application.submitted_at:
+        raise Http404
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, application, form)
+    services.send_applicant_message(
+        application, body=form.cleaned_data["body"], author=user, absolute=_absolute(request)
+    )
+    messages.success(request, _("Votre message est envoyé à la coordination."))
+    return redirect(reverse("applications:detail", args=[pk]) + "#messages")
 
 
 @role_required(*APPLICANT_OR_STAFF)
 @require_GET
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.visible_application(current_user(request), pk)
-    if application.state != ApplicationState.SUBMITTED:
+    if not application.submitted_at or not application.reference:
         raise Http404
     response = HttpResponse(render_receipt(application), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{receipt_filename(application)}"'

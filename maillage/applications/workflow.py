@@ -1,10 +1,15 @@
 """The application state machine, as pure data and one function (no Django import).
 
-States: draft -> awaiting_employer -> submitted. An employee asks for their employer's
-agreement (draft -> awaiting_employer); the employer's approval is recorded without changing
-the state, and the applicant then submits; a refusal, or the applicant taking the application
-back to edit it, returns it to draft. A leader agrees for their own organisation and submits
-from draft. ``services`` applies these rules inside a locked transaction.
+Applicant side: draft -> awaiting_employer -> submitted. An employee asks for their
+employer's agreement (draft -> awaiting_employer); the employer's approval is recorded without
+changing the state, and the applicant then submits; a refusal, or the applicant taking the
+application back to edit it, returns it to draft. A leader agrees for their own organisation
+and submits from draft.
+
+Instruction and selection: the coordination may send a submitted application back
+("à compléter", the applicant edits and re-submits) or start its review; the committee then
+decides (accepted, waitlisted, refused, no follow-up); a waitlisted application may still be
+accepted or refused later. ``services`` applies these rules inside a locked transaction.
 """
 
 from dataclasses import dataclass
@@ -13,7 +18,27 @@ from enum import StrEnum
 DRAFT = "draft"
 AWAITING_EMPLOYER = "awaiting_employer"
 SUBMITTED = "submitted"
-STATES = (DRAFT, AWAITING_EMPLOYER, SUBMITTED)
+TO_COMPLETE = "to_complete"
+UNDER_REVIEW = "under_review"
+ACCEPTED = "accepted"
+WAITLISTED = "waitlisted"
+REFUSED = "refused"
+NO_FOLLOW_UP = "no_follow_up"
+STATES = (
+    DRAFT,
+    AWAITING_EMPLOYER,
+    SUBMITTED,
+    TO_COMPLETE,
+    UNDER_REVIEW,
+    ACCEPTED,
+    WAITLISTED,
+    REFUSED,
+    NO_FOLLOW_UP,
+)
+# States the applicant may still edit through the step form.
+APPLICANT_EDITABLE = (DRAFT, TO_COMPLETE)
+# States with a committee decision (final, except the waiting list).
+DECIDED = (ACCEPTED, WAITLISTED, REFUSED, NO_FOLLOW_UP)
 
 
 class Action(StrEnum):
@@ -23,6 +48,31 @@ class Action(StrEnum):
     EMPLOYER_REFUSE = "employer_refuse"
     REOPEN = "reopen"
     SUBMIT = "submit"
+    # Instruction and selection (coordination and committee).
+    REQUEST_COMPLETION = "request_completion"
+    RESUBMIT = "resubmit"
+    START_REVIEW = "start_review"
+    ACCEPT = "accept"
+    WAITLIST = "waitlist"
+    REFUSE = "refuse"
+    CLOSE_WITHOUT_FOLLOW_UP = "close_without_follow_up"
+
+
+APPLICANT_ACTIONS = (
+    Action.REQUEST_APPROVAL,
+    Action.RESEND_REQUEST,
+    Action.EMPLOYER_APPROVE,
+    Action.EMPLOYER_REFUSE,
+    Action.REOPEN,
+    Action.SUBMIT,
+)
+# A committee outcome (the value stored as the state) -> the action that reaches it.
+DECISION_ACTIONS: dict[str, Action] = {
+    ACCEPTED: Action.ACCEPT,
+    WAITLISTED: Action.WAITLIST,
+    REFUSED: Action.REFUSE,
+    NO_FOLLOW_UP: Action.CLOSE_WITHOUT_FOLLOW_UP,
+}
 
 
 # (state, action) -> next state. Anything else is illegal.
@@ -34,6 +84,20 @@ TRANSITIONS: dict[tuple[str, Action], str] = {
     (AWAITING_EMPLOYER, Action.REOPEN): DRAFT,
     (DRAFT, Action.SUBMIT): SUBMITTED,
     (AWAITING_EMPLOYER, Action.SUBMIT): SUBMITTED,
+    (SUBMITTED, Action.REQUEST_COMPLETION): TO_COMPLETE,
+    (UNDER_REVIEW, Action.REQUEST_COMPLETION): TO_COMPLETE,
+    (TO_COMPLETE, Action.RESUBMIT): SUBMITTED,
+    (SUBMITTED, Action.START_REVIEW): UNDER_REVIEW,
+    (UNDER_REVIEW, Action.ACCEPT): ACCEPTED,
+    (UNDER_REVIEW, Action.WAITLIST): WAITLISTED,
+    (UNDER_REVIEW, Action.REFUSE): REFUSED,
+    (UNDER_REVIEW, Action.CLOSE_WITHOUT_FOLLOW_UP): NO_FOLLOW_UP,
+    (WAITLISTED, Action.ACCEPT): ACCEPTED,
+    (WAITLISTED, Action.REFUSE): REFUSED,
+    (WAITLISTED, Action.CLOSE_WITHOUT_FOLLOW_UP): NO_FOLLOW_UP,
+    # Withdrawn, or never completed: closed without a committee.
+    (SUBMITTED, Action.CLOSE_WITHOUT_FOLLOW_UP): NO_FOLLOW_UP,
+    (TO_COMPLETE, Action.CLOSE_WITHOUT_FOLLOW_UP): NO_FOLLOW_UP,
 }
 
 
@@ -61,7 +125,8 @@ class TransitionError(Exception):
 def refusal(state: str, action: Action, facts: Facts) -> str | None:
     """Why ``action`` is refused in ``state`` (a code), or None when it is allowed."""
     if (state, action) not in TRANSITIONS:
-        return "submitted" if state == SUBMITTED else "not_allowed"
+        beyond_draft = state not in (DRAFT, AWAITING_EMPLOYER)
+        return "submitted" if beyond_draft and action in APPLICANT_ACTIONS else "not_allowed"
     if action == Action.REQUEST_APPROVAL:
         if not facts.is_employee:
             return "not_employee"
@@ -77,6 +142,11 @@ def refusal(state: str, action: Action, facts: Facts) -> str | None:
             return "approval_needed"
         if state == AWAITING_EMPLOYER and not facts.approved:
             return "approval_pending"
+        if not facts.eligible:
+            return "not_eligible"
+    if action == Action.RESUBMIT:
+        if not facts.complete:
+            return "incomplete"
         if not facts.eligible:
             return "not_eligible"
     return None

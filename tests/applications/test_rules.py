@@ -160,6 +160,19 @@ def test_the_transition_table_is_the_documented_one():
         ("awaiting_employer", wf.Action.REOPEN): "draft",
         ("draft", wf.Action.SUBMIT): "submitted",
         ("awaiting_employer", wf.Action.SUBMIT): "submitted",
+        ("submitted", wf.Action.REQUEST_COMPLETION): "to_complete",
+        ("under_review", wf.Action.REQUEST_COMPLETION): "to_complete",
+        ("to_complete", wf.Action.RESUBMIT): "submitted",
+        ("submitted", wf.Action.START_REVIEW): "under_review",
+        ("under_review", wf.Action.ACCEPT): "accepted",
+        ("under_review", wf.Action.WAITLIST): "waitlisted",
+        ("under_review", wf.Action.REFUSE): "refused",
+        ("under_review", wf.Action.CLOSE_WITHOUT_FOLLOW_UP): "no_follow_up",
+        ("waitlisted", wf.Action.ACCEPT): "accepted",
+        ("waitlisted", wf.Action.REFUSE): "refused",
+        ("waitlisted", wf.Action.CLOSE_WITHOUT_FOLLOW_UP): "no_follow_up",
+        ("submitted", wf.Action.CLOSE_WITHOUT_FOLLOW_UP): "no_follow_up",
+        ("to_complete", wf.Action.CLOSE_WITHOUT_FOLLOW_UP): "no_follow_up",
     }
 
 
@@ -179,6 +192,14 @@ def test_the_transition_table_is_the_documented_one():
             "not_eligible",
         ),
         ("awaiting_employer", wf.Action.EMPLOYER_APPROVE, {"approved": True}, "already_approved"),
+        ("under_review", wf.Action.SUBMIT, {}, "submitted"),
+        ("draft", wf.Action.START_REVIEW, {}, "not_allowed"),
+        ("accepted", wf.Action.REFUSE, {}, "not_allowed"),
+        ("refused", wf.Action.ACCEPT, {}, "not_allowed"),
+        ("waitlisted", wf.Action.WAITLIST, {}, "not_allowed"),
+        ("submitted", wf.Action.ACCEPT, {}, "not_allowed"),
+        ("to_complete", wf.Action.RESUBMIT, {"complete": False}, "incomplete"),
+        ("to_complete", wf.Action.RESUBMIT, {"eligible": False}, "not_eligible"),
     ],
 )
 def test_illegal_transitions_raise_with_a_reason(state, action, facts, code):
@@ -225,14 +246,18 @@ def test_random_action_sequences_never_reach_an_illegal_state(is_employee, steps
             app.approved = True
         if after == wf.DRAFT:
             app.approved = False
+        assert (app.state, action) in wf.TRANSITIONS
+        # Accepted, refused and "sans suite" are final; the waiting list is not.
+        assert app.state not in {wf.ACCEPTED, wf.REFUSED, wf.NO_FOLLOW_UP}
         if after == wf.SUBMITTED:
             assert complete and eligible
             app.submitted_with_approval = app.approved or not is_employee
         app.state = after
         assert app.state in wf.STATES
         # Invariants: approval only while awaiting; an employee's submission was approved.
-        assert not app.approved or app.state in {wf.AWAITING_EMPLOYER, wf.SUBMITTED}
-        if app.state == wf.SUBMITTED:
+        assert not app.approved or app.state not in {wf.DRAFT}
+        if app.state not in {wf.DRAFT, wf.AWAITING_EMPLOYER}:
+            # Beyond the applicant's side, the application was submitted with the agreement.
             assert app.submitted_with_approval
     if app.state == wf.AWAITING_EMPLOYER:
         assert is_employee
