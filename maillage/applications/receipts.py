@@ -83,7 +83,7 @@ def render_receipt(application: Application) -> bytes:
     pdf.line_(_("Récépissé de dépôt de candidature"), size=18, bold=True, height=9)
     pdf.ln(2)
     submitted = timezone.localtime(application.submitted_at) if application.submitted_at else None
-    when = formats.date_format(submitted, "j F Y à H:i") if submitted else "—"
+    when = formats.date_format(submitted, _("j F Y à H:i")) if submitted else "—"
     pdf.line_(
         _(
             "Nous accusons réception de votre candidature, déposée le %(date)s sous la "
