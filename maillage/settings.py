@@ -182,5 +182,9 @@ MAILLAGE_COORDINATION_EMAIL = os.environ.get(
 )
 MAILLAGE_SITE_URL = os.environ.get("MAILLAGE_SITE_URL", "http://127.0.0.1:8000")
 
+# Solver time limit for a matching run (seconds): proven optimal when only transfer counts
+# bind; with day capacities binding, the best found within the limit and its proven bound.
+MAILLAGE_MATCHING_TIME_LIMIT_S = float(os.environ.get("MAILLAGE_MATCHING_TIME_LIMIT_S", "2"))
+
 # Where the region's reference data comes from (derived files are committed in the apps).
 MAILLAGE_REGION_CODE = os.environ.get("MAILLAGE_REGION_CODE", "76")
