@@ -1987,11 +1987,63 @@ def seed_demo(
             created_at=Subquery(first_event_at)
         )
         _seed_selection(gen, open_call, past_call)
+        _freeze_eligibility(_programme)
         # bulk_create sends no signal: index the directory in one pass.
         from maillage.directory.services import rebuild_directory_index
 
         rebuild_directory_index()
     return SeedResult(created=True, counts=demo_counts())
+
+
+def _freeze_eligibility(programme: Programme) -> None:
+    """Store the eligibility evaluated at submission, as the submit service does, so that the
+    back office's eligibility filter and column work on demo data.
+
+    Values are read in a few bulk queries and evaluated with the pure rules: no per-row query,
+    since the benchmarks seed at scale ~420.
+    """
+    from maillage.applications import eligibility
+
+    applications = list(
+        Application.objects.filter(
+            call__programme=programme, submitted_at__isnull=False
+        ).select_related(
+            "applicant", "organisation__commune__departement", "proposed_resource_person__user"
+        )
+    )
+    activities: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, activity in OrganisationActivity.objects.filter(
+        organisation__applications__call__programme=programme
+    ).values_list("organisation_id", "activity"):
+        activities[organisation_id].add(activity)
+    for application in applications:
+        organisation = application.organisation
+        person = application.proposed_resource_person
+        results = eligibility.evaluate(
+            eligibility.EligibilityInput(
+                organisation_id=organisation.pk if organisation else None,
+                organisation_region_code=(
+                    organisation.commune.departement.region_code if organisation else None
+                ),
+                programme_region_code=programme.region_code,
+                organisation_activities=frozenset(
+                    activities.get(organisation.pk, ()) if organisation else ()
+                ),
+                employment_status=application.declared_status,
+                mentor_organisation_id=person.user.organisation_id if person else None,
+                days=application.days,
+                min_days=programme.min_days_per_transfer,
+                max_days=programme.max_days_per_transfer,
+                # Submitted while the call was open, with the agreement the rules require.
+                call_open=True,
+                employer_approval=eligibility.APPROVAL_APPROVED,
+            )
+        )
+        application.eligibility_snapshot = [result.as_dict() for result in results]
+        application.eligible_at_submission = eligibility.is_eligible(results)
+    Application.objects.bulk_update(
+        applications, ["eligibility_snapshot", "eligible_at_submission"], batch_size=1000
+    )
 
 
 def demo_counts() -> dict[str, int]:

@@ -199,6 +199,19 @@ def test_applications_in_every_state_with_consistent_history(seeded: SeedResult)
     assert set(competences.values()) <= {1, 2, 3}
 
 
+def test_submitted_applications_carry_their_eligibility(seeded: SeedResult) -> None:
+    submitted = Application.objects.filter(submitted_at__isnull=False)
+    assert submitted.exists()
+    assert not submitted.filter(eligible_at_submission__isnull=True).exists()
+    # Demo applicants meet every rule (region, sector, status, mentor elsewhere, days, agreement).
+    assert not submitted.filter(eligible_at_submission=False).exists()
+    sample = submitted.first()
+    assert {rule["code"] for rule in sample.eligibility_snapshot} >= {"region", "days"}
+    assert not Application.objects.filter(
+        submitted_at__isnull=True, eligible_at_submission__isnull=False
+    ).exists()
+
+
 def test_proposed_resource_person_is_never_a_colleague(seeded: SeedResult) -> None:
     proposals = Application.objects.filter(proposed_resource_person__isnull=False)
     assert proposals.count() > 20
