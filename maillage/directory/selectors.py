@@ -28,6 +28,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -239,7 +240,8 @@ def _with_distance(qs: QuerySet[Any], criteria: Criteria, prefix: str) -> QueryS
         distance2__lte=float(criteria.radius_km) ** 2
     )
     if criteria.reachable:
-        travel = F(f"{prefix}travel_radius_km")
+        # Cast first: the radius is a smallint and its square overflows it on PostgreSQL.
+        travel = Cast(F(f"{prefix}travel_radius_km"), FloatField())
         qs = qs.filter(distance2__lte=ExpressionWrapper(travel * travel, output_field=FloatField()))
     return qs
 
