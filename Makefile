@@ -38,6 +38,7 @@ typecheck:
 	$(BIN)/mypy maillage
 
 migrations-check:
+	mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest:
