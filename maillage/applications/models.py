@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.calls.models import Call, FormatsMixin
 from maillage.competences.models import Competence
+from maillage.core.models import actor_field
 from maillage.organisations.models import Organisation
 from maillage.people.models import EmploymentStatus, ResourcePerson
 
@@ -99,14 +100,7 @@ class Application(FormatsMixin):
     # Incremented at every save from a form: optimistic locking between concurrent editors.
     version = models.PositiveIntegerField(default=1)
     # Who made the last saved change (named in the optimistic-locking conflict message).
-    last_edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dernière modification par"),
-    )
+    last_edited_by = actor_field(_("dernière modification par"))
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -162,14 +156,7 @@ class ApplicationEvent(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("date"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
+    actor = actor_field(_("par"))
     from_state = models.CharField(_("état précédent"), max_length=30, blank=True)
     to_state = models.CharField(_("nouvel état"), max_length=30)
     note = models.TextField(_("commentaire"), blank=True)
@@ -280,14 +267,7 @@ class ApplicationRevision(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(_("numéro"))
     created_at = models.DateTimeField(_("date"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
+    created_by = actor_field(_("par"))
     # Plain values and labels (see ``revisions.snapshot``): readable even if references change.
     data = models.JSONField(_("contenu"), default=dict)
 

@@ -4,13 +4,13 @@ rules (locks and forbids) and the one-time invitations sent to resource persons.
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from maillage.applications.models import Application
 from maillage.calls.models import Call, Programme
+from maillage.core.models import actor_field
 from maillage.people.models import ResourcePerson
 
 from . import scoring
@@ -123,14 +123,7 @@ class MatchingRun(models.Model):
     call = models.ForeignKey(
         Call, on_delete=models.CASCADE, related_name="matching_runs", verbose_name=_("appel")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("lancée par"),
-    )
+    created_by = actor_field(_("lancée par"))
     created_at = models.DateTimeField(_("lancée le"), auto_now_add=True, db_index=True)
     total_score = models.FloatField(_("score total"), default=0)
     upper_bound = models.FloatField(_("borne supérieure prouvée"), default=0)
@@ -224,14 +217,7 @@ class PairRule(models.Model):
         ResourcePerson, on_delete=models.CASCADE, related_name="pair_rules"
     )
     kind = models.CharField(_("règle"), max_length=10, choices=PairKind.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
+    created_by = actor_field(_("par"))
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:

@@ -2,7 +2,6 @@
 
 from functools import cached_property
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.calls.models import FormatsMixin
 from maillage.competences.models import Competence
+from maillage.core.models import actor_field
 from maillage.geography.models import Commune
 from maillage.organisations.models import Organisation
 
@@ -224,14 +224,7 @@ class ResourcePerson(FormatsMixin):
         db_index=True,
     )
     validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
-    validated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("validée par"),
-    )
+    validated_by = actor_field(_("validée par"))
     # Field-by-field consent to the public directory; each can be withdrawn at any time.
     consent_directory = models.BooleanField(_("apparaître dans l'annuaire public"), default=False)
     consent_show_name = models.BooleanField(_("afficher mon nom"), default=False)

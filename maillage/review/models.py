@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.applications.models import Application
 from maillage.calls.models import Call
+from maillage.core.models import actor_field
 
 
 class Outcome(models.TextChoices):
@@ -90,14 +91,7 @@ class ReviewAssignment(models.Model):
         verbose_name=_("membre du comité"),
     )
     assigned_at = models.DateTimeField(_("attribuée le"), auto_now_add=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("attribuée par"),
-    )
+    assigned_by = actor_field(_("attribuée par"))
     overall_comment = models.TextField(_("appréciation générale"), blank=True, max_length=4000)
     submitted_at = models.DateTimeField(_("évaluation validée le"), null=True, blank=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -187,14 +181,7 @@ class CommitteeSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     locked_at = models.DateTimeField(_("verrouillée le"), null=True, blank=True)
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("verrouillée par"),
-    )
+    locked_by = actor_field(_("verrouillée par"))
     over_envelope_confirmed = models.BooleanField(
         _("dépassement de l'enveloppe confirmé"), default=False
     )
