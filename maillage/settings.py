@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "maillage.directory",
     "maillage.review",
     "maillage.pairing",
+    "maillage.privacy",
 ]
 
 MIDDLEWARE = [

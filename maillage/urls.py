@@ -15,5 +15,6 @@ urlpatterns = [
     path("comite/", include("maillage.review.urls")),
     path("coordination/mise-en-relation/", include("maillage.pairing.urls")),
     path("mise-en-relation/", include("maillage.pairing.public_urls")),
+    path("", include("maillage.privacy.urls")),
     path("", include("maillage.core.urls")),
 ]

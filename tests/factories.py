@@ -666,3 +666,22 @@ class MentorInvitationFactory(DjangoModelFactory):
     token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
     sent_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.sent_at + datetime.timedelta(days=21))
+
+
+# --------------------------------------------------------------------------------------------
+# privacy: the audit log
+# --------------------------------------------------------------------------------------------
+
+from maillage.privacy.models import AuditAction, AuditEvent  # noqa: E402 (section of privacy)
+
+
+class AuditEventFactory(DjangoModelFactory):
+    """An event of the append-only journal (``at`` may be set in the past on creation)."""
+
+    class Meta:
+        model = AuditEvent
+
+    at = factory.LazyFunction(timezone.now)
+    actor = factory.SubFactory(UserFactory)
+    action = AuditAction.LOGIN
+    ip = "192.0.2.10"

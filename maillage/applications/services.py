@@ -712,6 +712,11 @@ def decide(application: Application, *, outcome: str, motivation: str, actor: Us
     application.decided_at = timezone.now()
     _save(application, ["state", "decision_motivation", "decided_at"], editor=actor)
     _sync(original, application)
+    # Imported here: the privacy app reads applications for data downloads and erasure.
+    from maillage.privacy.audit import record
+    from maillage.privacy.models import AuditAction
+
+    record(AuditAction.DECISION, actor, application, outcome=outcome)
 
 
 # --------------------------------------------------------------------------------------------

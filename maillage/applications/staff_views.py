@@ -21,6 +21,8 @@ from maillage.competences.models import Domain
 from maillage.core.permissions import current_user, role_required
 from maillage.geography.models import Departement
 from maillage.people.models import Role
+from maillage.privacy.audit import record
+from maillage.privacy.models import AuditAction
 
 from . import exports, revisions, selectors, services
 from .forms import (
@@ -464,6 +466,14 @@ def export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse | FileR
     call = Call.objects.filter(pk=filters.call_id).first() if filters.call_id else None
     kind = form.cleaned_data["format"]
     name = exports.filename(call.slug if call else "", kind)
+    record(
+        AuditAction.EXPORT,
+        current_user(request),
+        call,
+        format=kind,
+        columns=[c.key for c in columns],
+        rows=qs.count(),
+    )
     if kind == "csv":
         response = StreamingHttpResponse(
             exports.csv_chunks(header, body), content_type=CONTENT_TYPES["csv"]

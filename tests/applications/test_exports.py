@@ -135,3 +135,15 @@ def test_formula_like_cells_are_neutralised_in_csv(setup):
     organisation.save()
     content = download(client, call, "csv", ["structure"])
     assert "'=HYPERLINK(1)" in content.decode("utf-8-sig")
+
+
+def test_exports_and_decisions_are_written_to_the_audit_log(setup):
+    from maillage.privacy.models import AuditAction, AuditEvent
+
+    client, call, applications = setup
+    decision = AuditEvent.objects.get(action=AuditAction.DECISION)
+    assert decision.details["outcome"] == "refused"
+    assert decision.object_id == str(applications[0].pk)
+    download(client, call, "xlsx", ["reference", "etat"])
+    export = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert export.details == {"format": "xlsx", "columns": ["reference", "etat"], "rows": 3}
