@@ -5,9 +5,7 @@ Every state change goes through ``_transition``: it locks the row, asks the pure
 """
 
 import datetime
-import hashlib
 import re
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from maillage.calls.models import Call
 from maillage.core.emails import queue_templated_email
+from maillage.core.tokens import hash_token, new_token
 from maillage.organisations.models import Organisation
 from maillage.people.models import EmploymentStatus, Role, RoleGrant, User
 
@@ -332,10 +331,6 @@ def delete_attachment(application: Application, attachment: Attachment) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _send_approval_request(
     application: Application, absolute: Callable[[str], str]
 ) -> EmployerApproval:
@@ -343,12 +338,12 @@ def _send_approval_request(
     EmployerApproval.objects.filter(application=application, invalidated_at__isnull=True).exclude(
         decision=EmployerDecision.REFUSED
     ).update(invalidated_at=now)
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_token()
     approval = EmployerApproval.objects.create(
         application=application,
         signatory_name=application.employer_signatory_name,
         signatory_email=application.employer_signatory_email,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         sent_at=now,
         expires_at=now + APPROVAL_VALIDITY,
     )

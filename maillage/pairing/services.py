@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from maillage.applications.models import Application
 from maillage.applications.services import coordination_email
 from maillage.calls.models import Call
 from maillage.core.emails import queue_templated_email
+from maillage.core.tokens import hash_token, new_token
 from maillage.matching import Candidate, Mentor, Need, Problem, solve
 from maillage.people.models import ResourcePerson, User
 
@@ -45,10 +44,6 @@ Absolute = Callable[[str], str]
 
 class MatchingError(Exception):
     """A coordinator's action that cannot be carried out (message shown as is)."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,10 +283,10 @@ def remove_rule(rule: PairRule) -> None:
 
 
 def _invite(proposal: Proposal, absolute: Absolute, now: datetime.datetime) -> None:
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_token()
     MentorInvitation.objects.create(
         proposal=proposal,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         sent_at=now,
         expires_at=now + INVITATION_VALIDITY,
     )
