@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint typecheck migrations-check pytest demo worker messages clean
+.PHONY: run test install lint typecheck migrations-check pytest demo worker messages clean bench-load
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## axe-core (package.json) for the accessibility audit; without npm those tests skip (CI has it)
+.PHONY: node-tools
+node-tools:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: the accessibility audit (tests/browser/test_accessibility.py) will skip"; \
+	elif [ ! -f node_modules/.installed ] || [ package-lock.json -nt node_modules/.installed ]; then \
+	  npm ci --no-audit --no-fund && touch node_modules/.installed; \
+	fi
 
 ## make run: install, migrate, load demo data when the database is empty, serve on 127.0.0.1:8000
 run: install
@@ -28,7 +37,7 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, format check, types, migrations check, the whole pytest suite
-test: install lint typecheck migrations-check pytest
+test: install node-tools lint typecheck migrations-check pytest
 
 lint:
 	$(BIN)/ruff check .
@@ -43,6 +52,10 @@ migrations-check:
 
 pytest:
 	$(BIN)/pytest -q
+
+## make bench-load: 100 users for 5 minutes against gunicorn, SQLite then PostgreSQL (not in make test)
+bench-load: install
+	$(BIN)/python bench/load.py --database both --users 100 --duration 300
 
 messages:
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests

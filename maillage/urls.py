@@ -15,6 +15,8 @@ urlpatterns = [
     path("comite/", include("maillage.review.urls")),
     path("coordination/mise-en-relation/", include("maillage.pairing.urls")),
     path("mise-en-relation/", include("maillage.pairing.public_urls")),
+    path("coordination/transferts/", include("maillage.transfers.urls")),
+    path("coordination/imports/", include("maillage.imports.urls")),
     path("", include("maillage.privacy.urls")),
     path("", include("maillage.core.urls")),
 ]

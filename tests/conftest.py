@@ -42,6 +42,16 @@ def _immediate_tasks_and_locmem_mail(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _password_only_sign_in(settings):
+    """Most tests sign staff in with force_login and call authenticate() without a request:
+    the second factor and django-axes are off unless a test turns them on
+    (tests/people/test_auth_*.py, tests/browser/test_two_factor.py; helper:
+    tests.factories.verified_login)."""
+    settings.MAILLAGE_REQUIRE_2FA = False
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture(scope="session")
 def _playwright(request):
     """The Playwright driver, started before the test database when browser tests will run.

@@ -685,3 +685,121 @@ class AuditEventFactory(DjangoModelFactory):
     actor = factory.SubFactory(UserFactory)
     action = AuditAction.LOGIN
     ip = "192.0.2.10"
+
+
+# --------------------------------------------------------------------------------------------
+# core: the e-mail outbox
+# --------------------------------------------------------------------------------------------
+
+from maillage.core.models import EmailStatus, OutgoingEmail  # noqa: E402 (section of core)
+
+
+class OutgoingEmailFactory(DjangoModelFactory):
+    """A queued outbox row, due now (no delivery task is enqueued: tests call deliver)."""
+
+    class Meta:
+        model = OutgoingEmail
+
+    subject = "Votre candidature"
+    body = "Bonjour,\nvotre candidature est bien arrivée.\n"
+    to = factory.Sequence(lambda n: [f"destinataire{n}@exemple.invalid"])
+    status = EmailStatus.QUEUED
+    # Looked up at each call, so that tests freezing timezone.now see their own clock.
+    created_at = factory.LazyFunction(lambda: timezone.now())
+    next_attempt_at = factory.LazyAttribute(lambda o: o.created_at)
+    idempotency_key = factory.Sequence(lambda n: f"test-{n}")
+
+
+# --------------------------------------------------------------------------------------------
+# people: second factor (django-otp devices) and a signed-in, verified test client
+# --------------------------------------------------------------------------------------------
+
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402 (section of people)
+from django_otp.oath import TOTP  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+
+class TOTPDeviceFactory(DjangoModelFactory):
+    """A confirmed authenticator with a random key; ``totp_code(device)`` gives its code."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "authenticator"
+    confirmed = True
+
+
+def totp_code(device: TOTPDevice, *, at: float | None = None, step_offset: int = 0) -> str:
+    """The six digits the person's app shows now (or at ``at``, or ``step_offset`` steps on)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if at is not None:
+        totp.time = at
+    totp.drift += step_offset
+    return f"{totp.token():06d}"
+
+
+def verified_login(client: Any, user: User) -> TOTPDevice:
+    """Sign ``user`` in on ``client`` as if they had passed the second factor (for tests run
+    with ``settings.MAILLAGE_REQUIRE_2FA = True``); returns their authenticator."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDeviceFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+# --------------------------------------------------------------------------------------------
+# transfers and imports: transfers (imported or not) and recorded spreadsheet imports
+# --------------------------------------------------------------------------------------------
+
+from maillage.imports.models import ImportKind, ImportRun, ImportStatus  # noqa: E402
+from maillage.transfers.models import Transfer, TransferStatus  # noqa: E402 (section of transfers)
+
+
+class TransferFactory(DjangoModelFactory):
+    """A completed platform transfer of two days between a mentee and a resource person of
+    other organisations; ``competences=[…]`` links competences."""
+
+    class Meta:
+        model = Transfer
+        skip_postgeneration_save = True
+
+    mentee = factory.SubFactory(UserFactory, roles=[Role.APPLICANT])
+    mentee_organisation = factory.SelfAttribute("mentee.organisation")
+    resource_person = factory.SubFactory(ResourcePersonFactory)
+    mentor_organisation = factory.SelfAttribute("resource_person.user.organisation")
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=7))
+    planned_days = Decimal("2.0")
+    actual_days = Decimal("2.0")
+    format = "immersion"
+    status = TransferStatus.COMPLETED
+    amount_paid = Decimal("500.00")
+
+    @factory.post_generation
+    def competences(
+        obj: Any, create: bool, extracted: list[Competence] | None, **kwargs: Any
+    ) -> None:
+        if create and extracted:
+            obj.competences.set(extracted)
+
+
+class ImportRunFactory(DjangoModelFactory):
+    """An applied import of organisations (counts only, no stored file)."""
+
+    class Meta:
+        model = ImportRun
+
+    kind = ImportKind.ORGANISATIONS
+    status = ImportStatus.APPLIED
+    file_name = factory.Sequence(lambda n: f"structures-{n}.csv")
+    file_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    file_size = 120
+    created_by = factory.SubFactory(UserFactory, roles=[Role.COORDINATOR])
+    applied_at = factory.LazyFunction(timezone.now)
+    row_count = 3
+    created_count = 3

@@ -19,7 +19,7 @@ from maillage.competences.models import Competence
 from maillage.organisations.models import Organisation
 from maillage.people.models import EmploymentStatus, ResourcePerson, User
 
-from .filetypes import detect_kind
+from . import filetypes
 from .selectors import HORIZON_DAYS
 
 # "<" followed by a letter, "/", "!" or "?" starts an HTML tag or comment: refused in free text
@@ -358,8 +358,8 @@ class AttachmentForm(forms.Form):
                     "max": filesizeformat(upload_max_bytes()),
                 },
             )
-        self.kind = detect_kind(uploaded.file) if uploaded.file is not None else None
-        if self.kind is None:
+        verdict = filetypes.inspect(name, uploaded.file) if uploaded.file is not None else None
+        if verdict is None or verdict.kind is None:
             raise ValidationError(
                 _(
                     "« %(name)s » n'est pas un document PDF, ODT ou DOCX valide (son contenu a "
@@ -369,6 +369,42 @@ class AttachmentForm(forms.Form):
                 code="bad_type",
                 params={"name": name},
             )
+        params = {
+            "name": name,
+            "format": verdict.kind.upper(),
+            "extension": filetypes.EXTENSIONS[verdict.kind],
+        }
+        if verdict.problem == filetypes.WRONG_EXTENSION:
+            raise ValidationError(
+                _(
+                    "« %(name)s » est en réalité un document %(format)s : son nom doit se "
+                    "terminer par « %(extension)s ». Renommez-le, puis ajoutez-le de nouveau."
+                ),
+                code="wrong_extension",
+                params=params,
+            )
+        if verdict.problem == filetypes.POLYGLOT:
+            raise ValidationError(
+                _(
+                    "« %(name)s » n'est pas un document %(format)s ordinaire : il est incomplet "
+                    "ou contient aussi des données d'un autre format. Enregistrez-le de nouveau "
+                    "depuis votre logiciel (« Enregistrer sous » ou « Exporter en PDF »), puis "
+                    "ajoutez-le."
+                ),
+                code="polyglot",
+                params=params,
+            )
+        if verdict.problem == filetypes.ACTIVE_CONTENT:
+            raise ValidationError(
+                _(
+                    "« %(name)s » contient des macros ou du code exécutable, refusés par "
+                    "sécurité : enregistrez-le sans macros (par exemple en PDF), puis "
+                    "ajoutez-le de nouveau."
+                ),
+                code="active_content",
+                params=params,
+            )
+        self.kind = verdict.kind
         return uploaded
 
 

@@ -23,7 +23,7 @@ from maillage.core.tokens import hash_token, new_token
 from maillage.organisations.models import Organisation
 from maillage.people.models import EmploymentStatus, Role, RoleGrant, User
 
-from . import eligibility, revisions, selectors, workflow
+from . import eligibility, filetypes, revisions, selectors, workflow
 from .models import (
     Application,
     ApplicationEvent,
@@ -304,7 +304,8 @@ def add_attachment(application: Application, uploaded: UploadedFile, kind: str) 
     _assert_editable(application)
     attachment = Attachment(
         application=application,
-        original_name=(uploaded.name or "document")[-255:],
+        # Kept for display and download only: folders and control characters removed.
+        original_name=filetypes.safe_name(uploaded.name or "", kind),
         kind=kind,
         size=uploaded.size or 0,
     )
@@ -568,7 +569,11 @@ def submit(application: Application, actor: User) -> Submission:
         raise ApplicationError(_("Le dépôt a échoué, veuillez réessayer."), "reference")
     _store_revision(application, actor)
     application_id = application.pk
-    transaction.on_commit(lambda: send_submission_receipt.enqueue(application_id=application_id))
+    # robust: the submission is committed by then; failing to enqueue the receipt (e.g. SQLite
+    # locked under load) is logged and must not turn the answer into an error page.
+    transaction.on_commit(
+        lambda: send_submission_receipt.enqueue(application_id=application_id), robust=True
+    )
     return Submission(application, created=True)
 
 
@@ -660,6 +665,11 @@ def request_completion(
 def resubmit(application: Application, *, actor: User) -> None:
     """to_complete -> submitted, once the answers are complete; stores a new revision."""
     original, application = application, _locked(application)
+    if application.state == ApplicationState.SUBMITTED:
+        # A double click: the concurrent request sent it back first (the row was locked), so
+        # this one has nothing left to do, as ``submit`` does for a first submission.
+        _sync(original, application)
+        return
     facts = _facts(application, selectors.current_approval(application))
     _transition(
         application,
@@ -856,6 +866,11 @@ def _backoffice_path(application: Application) -> str:
 
 def mark_read(application: Application, *, from_staff: bool) -> int:
     """Messages of the other side become read when a reader opens the thread."""
-    return Message.objects.filter(
+    unread = Message.objects.filter(
         application=application, from_staff=from_staff, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    )
+    # Read first: this runs on every view of the page, and on SQLite an UPDATE takes the
+    # database's single write lock even when it changes no row (seen under load).
+    if not unread.exists():
+        return 0
+    return unread.update(read_at=timezone.now())

@@ -1,9 +1,10 @@
 """Background work of the applications app (run by the django-tasks worker)."""
 
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
+
+from maillage.core.emails import queue_email
 
 
 @task()
@@ -24,6 +25,13 @@ def send_submission_receipt(application_id: int) -> int:
         )
         body = render_to_string("applications/email/submitted_body.txt", context)
         pdf = render_receipt(application)
-    message = EmailMessage(subject=subject, body=body, to=[application.applicant.email])
-    message.attach(receipt_filename(application), pdf, "application/pdf")
-    return message.send()
+    # Through the outbox (retries, sent once); keyed on the application, so this task run
+    # twice still sends one receipt.
+    email = queue_email(
+        subject,
+        body,
+        [application.applicant.email],
+        attachments=[(receipt_filename(application), pdf, "application/pdf")],
+        idempotency_key=f"submission-receipt:{application.pk}",
+    )
+    return email.pk

@@ -662,6 +662,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(render_receipt(application), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{receipt_filename(application)}"'
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -88,6 +88,12 @@ DEMO_ACCOUNT_ROLES: dict[str, str] = {
     CANDIDATE_EMAIL: Role.APPLICANT,
     RESOURCE_PERSON_EMAIL: Role.RESOURCE_PERSON,
 }
+# The staff demo accounts (and the other committee members) have a second factor enrolled
+# with this public, documented TOTP secret: add it to an authenticator app, or print the
+# current code with ``manage.py demo_totp EMAIL`` (DEBUG only). Never use it in production.
+DEMO_TOTP_KEY_HEX = b"maillage-demo-totp!!".hex()
+DEMO_TOTP_SECRET = "NVQW S3DM MFTW KLLE MVWW 6LLU N52H AIJB"  # noqa: S105 (public demo key, base32)
+DEMO_EMAIL_DOMAIN = "@maillage.demo"
 
 # Per scale unit.
 ORGANISATIONS_PER_UNIT = 150
@@ -1747,6 +1753,28 @@ def _create_staff_accounts(gen: Generator, federation: Organisation) -> None:
     _grant(admin, Role.ADMIN)
 
 
+def enrol_demo_second_factor(emails: Iterable[str] | None = None) -> int:
+    """Give demo staff accounts (``@maillage.demo``) without an authenticator the demo TOTP
+    device; returns how many were enrolled. Idempotent."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from maillage.people.two_factor import SECOND_FACTOR_ROLES, TOTP_DEVICE_NAME
+
+    users = User.objects.filter(
+        email__endswith=DEMO_EMAIL_DOMAIN, role_grants__role__in=SECOND_FACTOR_ROLES
+    ).exclude(totpdevice__confirmed=True)
+    if emails is not None:
+        users = users.filter(email__in=list(emails))
+    missing = list(users.distinct())
+    TOTPDevice.objects.bulk_create(
+        [
+            TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=DEMO_TOTP_KEY_HEX, confirmed=True)
+            for user in missing
+        ]
+    )
+    return len(missing)
+
+
 def _create_federation(gen: Generator) -> Organisation:
     toulouse = "31555" if "31555" in gen.ref.commune_names else None
     if toulouse is None:
@@ -1987,6 +2015,7 @@ def seed_demo(
             created_at=Subquery(first_event_at)
         )
         _seed_selection(gen, open_call, past_call)
+        enrol_demo_second_factor()
         _freeze_eligibility(_programme)
         # bulk_create sends no signal: index the directory in one pass.
         from maillage.directory.services import rebuild_directory_index

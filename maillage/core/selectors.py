@@ -14,6 +14,8 @@ from maillage.geography.models import Departement
 from maillage.organisations.models import Organisation
 from maillage.people.models import ResourcePerson, Role, RoleGrant, ValidationStatus
 
+from .models import EmailStatus, OutgoingEmail
+
 
 @dataclass(frozen=True)
 class KeyFigures:
@@ -139,3 +141,16 @@ def task_queue_status() -> list[dict[str, Any]]:
         .values_list("status", "n")
     )
     return [{"status": status, "count": count} for status, count in sorted(counts.items())]
+
+
+def email_outbox_status() -> list[dict[str, Any]]:
+    """Outbox e-mails per status, zeros included: failed ones need an admin's look."""
+    counts = dict(
+        OutgoingEmail.objects.values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return [
+        {"status": status, "label": status.label, "count": counts.get(status.value, 0)}
+        for status in EmailStatus
+    ]

@@ -110,5 +110,9 @@ def dashboard_admin(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/dashboard_admin.html",
-        {"accounts": selectors.accounts_by_role(), "tasks": selectors.task_queue_status()},
+        {
+            "accounts": selectors.accounts_by_role(),
+            "tasks": selectors.task_queue_status(),
+            "emails": selectors.email_outbox_status(),
+        },
     )

@@ -45,11 +45,17 @@ STOP_WORDS = frozenset({
 # fmt: on
 
 # Inclusive writing: "chargé·e·s", "directeur·rice", "régisseur.euse" keep only the first form.
+# The separator comes first and the letter before it is checked by a lookbehind after it:
+# the same matches as "(?<=[a-z])(?:…)", but the regex engine jumps from separator to
+# separator instead of trying every position (three times faster on long texts).
 _INCLUSIVE = re.compile(
-    r"(?<=[a-z])(?:[·•‧∙⋅]|\.(?=(?:e|es|s|se|ses|rice|rices|trice|trices|euse|euses|ne|nes"
-    r"|le|les|te|tes|ere|eres|ive|ives)\b))[a-z]{1,6}(?:[·•‧∙⋅.][a-z]{1,3})?"
+    r"(?:[·•‧∙⋅]|\.(?=(?:e|es|s|se|ses|rice|rices|trice|trices|euse|euses|ne|nes"
+    r"|le|les|te|tes|ere|eres|ive|ives)\b))(?<=[a-z].)[a-z]{1,6}(?:[·•‧∙⋅.][a-z]{1,3})?"
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_SPACES = str.maketrans(
+    {chr(code): " " for code in range(128) if not (chr(code).islower() or chr(code).isdigit())}
+)
 # Longest stored term (IndexTerm.term max_length); longer words are cut identically at query time.
 MAX_TERM_LENGTH = 40
 
@@ -90,6 +96,10 @@ _stemmer = snowballstemmer.stemmer("french")
 
 # The combining marks of Latin accents; any other mark is removed by the slower general path.
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Distinct runs of non-ASCII characters remembered with their fold: a bound, because search
+# queries are typed by anyone (a French text has a few dozen distinct runs: "é", "’", "\xa0»").
+_MAX_REMEMBERED_RUNS = 20_000
 
 
 def _fold_once(text: str) -> str:
@@ -104,8 +114,8 @@ def _fold_once(text: str) -> str:
     return text.translate(_LIGATURES)
 
 
-def fold(text: str) -> str:
-    """Lowercase ``text`` without accents, with plain apostrophes and spelt-out ligatures."""
+def fold_reference(text: str) -> str:
+    """The definition of ``fold``, by whole-text Unicode normalisation (slow on long texts)."""
     # Case folding and decomposition can each reveal characters the other changes ("İ",
     # "ℌ"): repeat until stable, which makes ``fold`` idempotent. ASCII output is stable.
     for _ in range(4):
@@ -114,6 +124,45 @@ def fold(text: str) -> str:
             return folded
         text = folded
     return text
+
+
+class _FoldedRuns(dict[str, str]):
+    def __missing__(self, run: str) -> str:
+        folded = "".join([fold_reference(char) for char in run])
+        if len(self) < _MAX_REMEMBERED_RUNS:
+            self[run] = folded
+        return folded
+
+
+_FOLDED_RUNS = _FoldedRuns()
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return _FOLDED_RUNS[match.group()]
+
+
+# The non-ASCII letters of everyday French, replaced with str.replace (a C loop each).
+_FRENCH_LETTERS = tuple((char, fold_reference(char)) for char in "éèàçêôîûâëïüùœ’æäöÿ")
+
+
+def fold(text: str) -> str:
+    """Lowercase ``text`` without accents, with plain apostrophes and spelt-out ligatures.
+
+    Same result as ``fold_reference``, some 30 times faster on French texts: every step of the
+    definition (case folding, compatibility decomposition, removal of combining marks, the
+    ligature table) works character by character, so the text is the concatenation of its
+    characters' folds; and ``str.lower`` never changes a character's fold (tests check both,
+    the latter for every code point). So: ASCII lowered in C, the usual French letters
+    replaced, and the runs of any other characters folded by the (remembered) definition.
+    """
+    text = text.lower()
+    if not text.isascii():
+        for char, folded in _FRENCH_LETTERS:
+            if char in text:
+                text = text.replace(char, folded)
+        if not text.isascii():
+            text = _NON_ASCII.sub(_fold_run, text)
+    return text.replace("`", "'")
 
 
 def tokens(text: str) -> list[str]:
@@ -146,6 +195,27 @@ def stem(word: str) -> str:
     return _DERIVATIONS.get(root, root)[:MAX_TERM_LENGTH]
 
 
+class _WordStems(dict[str, str | None]):
+    """Stem of each folded word met so far, None for words ``tokens`` drops (stop words)."""
+
+    def __missing__(self, word: str) -> str | None:
+        value = stem(word) if len(word) > 1 and word not in STOP_WORDS else None
+        if len(self) < _MAX_REMEMBERED_WORDS:
+            self[word] = value
+        return value
+
+
+# Bounded like ``stem``'s cache: search queries are typed by anyone.
+_MAX_REMEMBERED_WORDS = 65536
+_WORD_STEMS = _WordStems()
+
+
 def stems(text: str) -> list[str]:
     """Stems of the words of ``text``, in order (duplicates kept: term frequencies count)."""
-    return [stem(word) for word in tokens(text)]
+    # ``[stem(w) for w in tokens(text)]`` with one dictionary lookup per word (C-level map):
+    # a profile text has a hundred words, a call a few thousand texts.
+    folded = _INCLUSIVE.sub("", fold(text))
+    # On ASCII, mapping non-word characters to spaces and splitting (C loops) finds the words
+    # of ``_WORD.findall`` three times faster.
+    words = folded.translate(_SPACES).split() if folded.isascii() else _WORD.findall(folded)
+    return [root for root in map(_WORD_STEMS.__getitem__, words) if root is not None]

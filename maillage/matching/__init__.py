@@ -3,6 +3,7 @@
 from .problem import (
     Assignment,
     Candidate,
+    CandidateColumns,
     Mentor,
     Need,
     Problem,
@@ -17,6 +18,7 @@ from .solver import solve
 __all__ = [
     "Assignment",
     "Candidate",
+    "CandidateColumns",
     "Mentor",
     "Need",
     "Problem",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .problem import Candidate, Mentor, Need, Problem
+from .problem import CandidateColumns, Mentor, Need, Problem
 
 
 def random_problem(
@@ -52,15 +52,14 @@ def random_problem(
         Mentor(f"m{j:0{width}d}", f"o{mentor_org[j]}", int(transfers[j]), int(capacity[j]))
         for j in range(num_mentors)
     ]
+    # Candidates as columns (the form the Django side passes): no object per pair.
     need_ids = [n.id for n in needs]
     mentor_ids = [m.id for m in mentors]
-    chosen_list = chosen.tolist()
-    score_list = scores.tolist()
-    candidates = [
-        Candidate(need_ids[i], mentor_ids[j], s)
-        for i in range(num_needs)
-        for j, s in zip(chosen_list[i], score_list[i], strict=True)
-    ]
+    candidates = CandidateColumns(
+        [need_ids[i] for i in range(num_needs) for _ in range(per_need)],
+        list(map(mentor_ids.__getitem__, chosen.ravel().tolist())),
+        scores.ravel().tolist(),
+    )
     return Problem(needs, mentors, candidates)
 
 

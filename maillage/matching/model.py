@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
-from .problem import Problem, ProblemError, check_references
+from .problem import CandidateColumns, Problem, ProblemError, check_references
 
 
 @dataclass(slots=True)
@@ -80,6 +81,16 @@ class Model:
         return binding
 
 
+_ID = attrgetter("id")
+_DAYS = attrgetter("days")
+_TRANSFERS = attrgetter("max_transfers")
+_CAPACITY = attrgetter("capacity_days")
+_ORGANISATION = attrgetter("organisation")
+_NEED = attrgetter("need")
+_MENTOR = attrgetter("mentor")
+_SCORE = attrgetter("score")
+
+
 def build_model(
     problem: Problem,
     *,
@@ -91,44 +102,53 @@ def build_model(
     Returns the model of what remains to decide and the locked assignments
     (need, mentor, score), whose needs and capacities are already removed.
     """
-    needs = sorted(problem.needs, key=lambda n: n.id)
-    mentors = sorted(problem.mentors, key=lambda m: m.id)
-    need_index = {n.id: i for i, n in enumerate(needs)}
-    mentor_index = {m.id: j for j, m in enumerate(mentors)}
+    # attrgetter and map keep the per-item work in C: at 100,000 needs and 2 million
+    # candidates, this preprocessing is a fifth of the count-only solve.
+    needs = sorted(problem.needs, key=_ID)
+    mentors = sorted(problem.mentors, key=_ID)
+    need_index = dict(zip(map(_ID, needs), range(len(needs)), strict=True))
+    mentor_index = dict(zip(map(_ID, mentors), range(len(mentors)), strict=True))
     if len(need_index) != len(needs) or len(mentor_index) != len(mentors):
         check_references(problem)  # raises with the duplicate id named
     num_needs, num_mentors = len(needs), len(mentors)
 
-    need_days = np.fromiter((n.days for n in needs), dtype=np.int64, count=num_needs)
-    transfers = np.fromiter((m.max_transfers for m in mentors), dtype=np.int64, count=num_mentors)
-    capacity = np.fromiter((m.capacity_days for m in mentors), dtype=np.int64, count=num_mentors)
+    need_days = np.fromiter(map(_DAYS, needs), dtype=np.int64, count=num_needs)
+    transfers = np.fromiter(map(_TRANSFERS, mentors), dtype=np.int64, count=num_mentors)
+    capacity = np.fromiter(map(_CAPACITY, mentors), dtype=np.int64, count=num_mentors)
+    # Organisations as small integers, in order of first appearance (needs, then mentors).
     organisation_code: dict[str, int] = {}
+    for organisation in map(_ORGANISATION, needs):
+        organisation_code.setdefault(organisation, len(organisation_code))
+    for organisation in map(_ORGANISATION, mentors):
+        organisation_code.setdefault(organisation, len(organisation_code))
     need_org = np.fromiter(
-        (organisation_code.setdefault(n.organisation, len(organisation_code)) for n in needs),
-        dtype=np.int64,
-        count=num_needs,
+        map(organisation_code.__getitem__, map(_ORGANISATION, needs)), np.int64, num_needs
     )
     mentor_org = np.fromiter(
-        (organisation_code.setdefault(m.organisation, len(organisation_code)) for m in mentors),
-        dtype=np.int64,
-        count=num_mentors,
+        map(organisation_code.__getitem__, map(_ORGANISATION, mentors)), np.int64, num_mentors
     )
 
     candidates = problem.candidates
     count = len(candidates)
+    need_column: Iterable[str]
+    mentor_column: Iterable[str]
+    score_column: Iterable[float]
+    if isinstance(candidates, CandidateColumns):
+        need_column, mentor_column = candidates.need, candidates.mentor
+        score_column = candidates.score
+    else:
+        need_column = map(_NEED, candidates)
+        mentor_column = map(_MENTOR, candidates)
+        score_column = map(_SCORE, candidates)
     try:
         # map() over bound dict lookups is the fastest pure-Python path for
         # millions of candidates; a KeyError means an unknown id.
-        pair_need = np.fromiter(
-            map(need_index.__getitem__, [c.need for c in candidates]), np.int64, count
-        )
-        pair_mentor = np.fromiter(
-            map(mentor_index.__getitem__, [c.mentor for c in candidates]), np.int64, count
-        )
+        pair_need = np.fromiter(map(need_index.__getitem__, need_column), np.int64, count)
+        pair_mentor = np.fromiter(map(mentor_index.__getitem__, mentor_column), np.int64, count)
     except KeyError:
         check_references(problem)  # raises with the unknown id named
         raise
-    pair_score = np.fromiter([c.score for c in candidates], np.float64, count)
+    pair_score = np.fromiter(score_column, np.float64, count)
     if count and not np.all(np.isfinite(pair_score)):
         raise ProblemError("candidates: scores must be finite numbers")
 

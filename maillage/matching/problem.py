@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 
 class ProblemError(ValueError):
@@ -35,6 +35,50 @@ class Candidate:
     need: str
     mentor: str
     score: float
+
+
+class CandidateColumns(Sequence[Candidate]):
+    """Candidates as three parallel lists (need ids, mentor ids, scores).
+
+    A sequence of `Candidate` for every reader, but `build_model` reads the columns
+    directly: a caller that has its pairs in arrays (the Django side scores 40,000 of them
+    for a call) then creates no object per pair.
+    """
+
+    __slots__ = ("need", "mentor", "score")
+
+    def __init__(self, need: list[str], mentor: list[str], score: list[float]) -> None:
+        if not len(need) == len(mentor) == len(score):
+            raise ProblemError("candidates: columns of different lengths")
+        self.need = need
+        self.mentor = mentor
+        self.score = score
+
+    def __len__(self) -> int:
+        return len(self.need)
+
+    @overload
+    def __getitem__(self, index: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, index: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Candidate(self.need[index], self.mentor[index], self.score[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CandidateColumns):
+            return (self.need, self.mentor, self.score) == (other.need, other.mentor, other.score)
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"CandidateColumns({len(self)} candidates)"
 
 
 @dataclass(slots=True)

@@ -45,16 +45,22 @@ def solve(
         solution = solve_counts(model)
         chosen, bound, method = solution.chosen, solution.upper_bound, solution.method
 
-    pairs = np.flatnonzero(chosen).tolist()
+    # Only the chosen pairs become Python objects. Pairs are sorted by need index, i.e. by
+    # need id, so the assignments come out sorted; locked ones are merged in when present.
+    pairs = np.flatnonzero(chosen)
     need_ids, mentor_ids = model.need_ids, model.mentor_ids
-    pair_need, pair_mentor = model.pair_need.tolist(), model.pair_mentor.tolist()
-    pair_score = model.pair_score
     assignments = [
-        Assignment(need_ids[pair_need[p]], mentor_ids[pair_mentor[p]], float(pair_score[p]))
-        for p in pairs
+        Assignment(need_ids[n], mentor_ids[m], s)
+        for n, m, s in zip(
+            model.pair_need[pairs].tolist(),
+            model.pair_mentor[pairs].tolist(),
+            model.pair_score[pairs].tolist(),
+            strict=True,
+        )
     ]
-    assignments.extend(Assignment(n, m, s) for n, m, s in locked_assignments)
-    assignments.sort(key=lambda a: a.need)
+    if locked_assignments:
+        assignments.extend(Assignment(n, m, s) for n, m, s in locked_assignments)
+        assignments.sort(key=lambda a: a.need)
     total = math.fsum(a.score for a in assignments)
     locked_total = math.fsum(s for _, _, s in locked_assignments)
     upper_bound = max(bound + locked_total, total)

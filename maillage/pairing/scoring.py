@@ -9,9 +9,10 @@ section "Scoring".
 
 from __future__ import annotations
 
+import json
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,70 +175,104 @@ class TextIndex:
     Normalisation: the BM25 score divided by the sum of the IDF of the query's distinct
     known terms, i.e. by the score of a document of average length containing each query term
     once; capped at 1. It depends on the pair only, not on the other candidates.
+
+    A query's term weights are added one by one in sorted term order, here and in the
+    vectorised ``Scorer`` (a gather summed over its first axis), so both give the same float.
     """
 
     def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
         self.size = len(documents)
         lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
         average = float(lengths.mean()) if self.size and lengths.sum() else 1.0
-        frequencies: list[dict[str, int]] = []
-        document_frequency: dict[str, int] = defaultdict(int)
+        # One entry per (document, distinct term), document by document: Counter counts in C.
+        self.row: dict[str, int] = {}
+        row_of = self.row.setdefault
+        entry_terms: list[int] = []
+        frequencies: list[int] = []
+        entries_per_document: list[int] = []
         for doc in documents:
-            counts: dict[str, int] = defaultdict(int)
-            for term in doc:
-                counts[term] += 1
-            frequencies.append(counts)
-            for term in counts:
-                document_frequency[term] += 1
-        self.idf = {
-            term: math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
-            for term, df in document_frequency.items()
-        }
-        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-        self.weights: list[dict[str, float]] = []
-        for position, counts in enumerate(frequencies):
-            norm = k1 * (1.0 - b + b * lengths[position] / average)
-            doc_weights = {}
-            for term, tf in counts.items():
-                weight = self.idf[term] * tf * (k1 + 1.0) / (tf + norm)
-                doc_weights[term] = weight
-                postings[term][0].append(position)
-                postings[term][1].append(weight)
-            self.weights.append(doc_weights)
-        self.postings = {
-            term: (np.array(ids, dtype=np.int64), np.array(ws, dtype=np.float64))
-            for term, (ids, ws) in postings.items()
-        }
+            counts = Counter(doc)
+            entry_terms.extend([row_of(term, len(self.row)) for term in counts])
+            frequencies.extend(counts.values())
+            entries_per_document.append(len(counts))
+        terms = np.array(entry_terms, dtype=np.int64)
+        tf = np.array(frequencies, dtype=np.float64)
+        self._document_start = np.concatenate([[0], np.cumsum(entries_per_document)]).astype(
+            np.int64
+        )
+        docs = np.repeat(np.arange(self.size), entries_per_document)
+        df = np.bincount(terms, minlength=len(self.row)).tolist()
+        # math.log, term by term: the exact floats of the scalar definition.
+        idf_values = [math.log(1.0 + (self.size - d + 0.5) / (d + 0.5)) for d in df]
+        self.idf = dict(zip(self.row, idf_values, strict=True))
+        norm = k1 * (1.0 - b + b * lengths / average)
+        # Same operations, in the same order, as idf * tf * (k1 + 1) / (tf + norm) on scalars.
+        self._entry_terms = terms
+        self._entry_weights = np.array(idf_values)[terms] * tf * (k1 + 1.0) / (tf + norm[docs])
+        self._documents: dict[int, dict[int, float]] = {}
+        self._postings: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
         # A dense (term x document) matrix turns a query into one gather and one sum; kept
         # for the sizes of a call (a few thousand terms x a few thousand persons).
-        self.row = {term: i for i, term in enumerate(self.postings)}
         self.dense: np.ndarray | None = None
         if len(self.row) * self.size <= DENSE_LIMIT:
             self.dense = np.zeros((len(self.row) + 1, self.size), dtype=np.float64)
-            for term, (ids, ws) in self.postings.items():
-                self.dense[self.row[term], ids] = ws
+            self.dense[terms, docs] = self._entry_weights
 
     def _query(self, query: Iterable[str]) -> tuple[list[str], float]:
-        terms = sorted({term for term in query if term in self.idf})
-        return terms, math.fsum(self.idf[term] for term in terms)
+        # The query's distinct known terms, sorted: set operations and maps run in C.
+        terms = sorted(self.idf.keys() & set(query))
+        return terms, math.fsum(map(self.idf.__getitem__, terms))
+
+    def _document(self, position: int) -> dict[int, float]:
+        """Term row -> weight of one document (built on demand: explanations need a few)."""
+        weights = self._documents.get(position)
+        if weights is None:
+            start, end = self._document_start[position], self._document_start[position + 1]
+            weights = dict(
+                zip(
+                    self._entry_terms[start:end].tolist(),
+                    self._entry_weights[start:end].tolist(),
+                    strict=True,
+                )
+            )
+            self._documents[position] = weights
+        return weights
+
+    def postings(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Term row -> (documents, weights), for indexes too large for the dense matrix."""
+        if self._postings is None:
+            order = np.argsort(self._entry_terms, kind="stable")
+            docs = np.repeat(np.arange(self.size), np.diff(self._document_start))[order]
+            bounds = np.searchsorted(self._entry_terms[order], np.arange(len(self.row) + 1))
+            weights = self._entry_weights[order]
+            self._postings = {
+                row: (docs[bounds[row] : bounds[row + 1]], weights[bounds[row] : bounds[row + 1]])
+                for row in range(len(self.row))
+            }
+        return self._postings
 
     def relevance(self, query: Iterable[str], position: int) -> float:
         terms, ideal = self._query(query)
         if not ideal:
             return 0.0
-        weights = self.weights[position]
-        return min(1.0, math.fsum(weights.get(term, 0.0) for term in terms) / ideal)
+        weights = self._document(position)
+        total = 0.0
+        for term in terms:
+            total += weights.get(self.row[term], 0.0)
+        return min(1.0, total / ideal)
 
     def relevance_all(self, query: Iterable[str]) -> np.ndarray:
         scores = np.zeros(self.size, dtype=np.float64)
         terms, ideal = self._query(query)
         if not ideal:
             return scores
+        rows = [self.row[term] for term in terms]
         if self.dense is not None:
-            scores = self.dense[[self.row[term] for term in terms]].sum(axis=0)
+            scores = self.dense[rows].sum(axis=0)
         else:
-            for term in terms:
-                ids, weights = self.postings[term]
+            postings = self.postings()
+            for row in rows:
+                ids, weights = postings[row]
                 scores[ids] += weights
         return np.minimum(1.0, scores / ideal)
 
@@ -362,15 +397,61 @@ class NeedCandidates:
 _POPCOUNT12 = np.array([bin(i).count("1") for i in range(1 << 12)], dtype=np.float64)
 # Needs scored together: (chunk x persons) arrays stay a few MB.
 CHUNK = 256
+_REMOTE_BIT = _FORMAT_BIT[REMOTE]
+_FORMATS_JSON = [
+    json.dumps([code for code in FORMATS if mask & _FORMAT_BIT[code]])
+    for mask in range(_ALL_FORMATS + 1)
+]
+
+
+def component_dicts(components: Iterable[Component]) -> list[dict[str, Any]]:
+    """Components as stored (JSON): points rounded to 2 decimals, parameters as they are."""
+    return [
+        {"code": c.code, "points": round(c.points, 2), "params": dict(c.params)} for c in components
+    ]
+
+
+@dataclass(slots=True)
+class _Details:
+    """Component columns of the pairs an ``all_candidates`` call kept, to explain them
+    without scoring them again. Row ``key[(need id, mentor id)]``."""
+
+    key: dict[tuple[int, int], int]
+    columns: dict[str, np.ndarray]
+    needs: list[NeedProfile]
+
+
+_DETAIL_COLUMNS = (
+    "need",
+    "mentor",
+    "total",
+    "wanted",
+    "exact",
+    "domain",
+    "level",
+    "competence_points",
+    "level_points",
+    "relevance",
+    "text_points",
+    "km",
+    "common",
+    "distance_points",
+    "covered",
+    "months",
+    "availability_points",
+    "proposed",
+    "rural",
+    "other_territory",
+)
 
 
 class Scorer:
     """Precomputed mentor side, then whole blocks of needs scored with array operations.
 
-    Competence fit and text relevance are matrix products (needs x competences by
-    competences x persons, needs x terms by terms x persons); the rest are broadcast
-    comparisons. Totals equal ``score_pair``'s (tested), up to float rounding at 1e-4.
-    Assumes a competence belongs to one domain, as in the taxonomy.
+    The competence fit is a gather over the wanted competences, text relevance a gather of
+    the BM25 matrix summed over the query's terms; the rest are broadcast comparisons. Totals
+    equal ``score_pair``'s (tested), up to float rounding at 1e-4. Assumes a competence
+    belongs to one domain, as in the taxonomy.
     """
 
     def __init__(self, mentors: Sequence[MentorProfile], weights: Weights):
@@ -407,17 +488,18 @@ class Scorer:
         self.competence_row = {c: i for i, c in enumerate(competence_ids)}
         self.domain_row = {d: i for i, d in enumerate(domain_ids)}
         self.levels = np.zeros((len(competence_ids) + 1, count), dtype=np.float64)
-        self.in_domain = np.zeros((len(domain_ids) + 1, count), dtype=np.float64)
+        self.in_domain = np.zeros((len(domain_ids) + 1, count), dtype=bool)
         for i, mentor in enumerate(self.mentors):
             for competence, (domain, level) in mentor.competences.items():
                 self.levels[self.competence_row[competence], i] = level
-                self.in_domain[self.domain_row[domain], i] = 1.0
-        self.held = (self.levels > 0).astype(np.float64)
+                self.in_domain[self.domain_row[domain], i] = True
+        self.held = self.levels > 0
         codes = sorted({m.departement for m in self.mentors if m.departement})
         self.departement_code = {code: i + 1 for i, code in enumerate(codes)}
         self.departement_index = np.array(
             [self.departement_code.get(m.departement, 0) for m in self.mentors], dtype=np.int64
         )
+        self._details: _Details | None = None
 
     def score(self, need: NeedProfile, mentor_id: int) -> Score | None:
         """The reference score of one pair, with components (for explanations)."""
@@ -437,22 +519,39 @@ class Scorer:
 
         Prefilter: a mentor is a candidate when they hold one of the wanted competences or a
         competence of the same domain; the mentor proposed by the applicant always is. A need
-        without candidates gets the reason of the first filter that emptied its list.
+        without candidates gets the reason of the first filter that emptied its list. The
+        components of the pairs kept are remembered for ``explained``.
         """
         result: dict[int, NeedCandidates] = {}
+        parts: list[dict[str, np.ndarray]] = []
         for start in range(0, len(needs), CHUNK):
-            self._chunk(needs[start : start + CHUNK], top_k, result)
+            part = self._chunk(needs[start : start + CHUNK], top_k, result)
+            part["need"] += start
+            parts.append(part)
+        columns = {
+            name: np.concatenate([part[name] for part in parts]) if parts else np.zeros(0)
+            for name in _DETAIL_COLUMNS
+        }
+        need_ids = np.array([n.id for n in needs], dtype=np.int64)
+        keys = zip(
+            need_ids[columns["need"].astype(np.int64)].tolist(),
+            self.ids[columns["mentor"].astype(np.int64)].tolist(),
+            strict=True,
+        )
+        self._details = _Details(
+            dict(zip(keys, range(columns["total"].size), strict=True)), columns, list(needs)
+        )
         return result
 
     def _chunk(
         self, needs: Sequence[NeedProfile], top_k: int, result: dict[int, NeedCandidates]
-    ) -> None:
+    ) -> dict[str, np.ndarray]:
         w = self.weights
         size, rows = self.size, len(needs)
         if size == 0:
             for need in needs:
                 result[need.id] = NeedCandidates(need.id, [], NO_COMPETENCE)
-            return
+            return {name: np.zeros(0) for name in _DETAIL_COLUMNS}
         # Wanted competences and domains as padded row indexes into the person matrices;
         # the extra last row of each matrix is all zeros (padding, or nobody holds it).
         width = max((len(n.competences) for n in needs), default=0) or 1
@@ -467,10 +566,10 @@ class Scorer:
                 wanted_d[r, j] = self.domain_row.get(domain, len(self.domain_row))
             if need.proposed_mentor_id in self.position:
                 proposed[r] = self.position[need.proposed_mentor_id]
+        # Counts in bytes (a tenth of the memory traffic of floats); exact in float64 later.
         held = self.held[wanted_c]
-        exact = held.sum(axis=1)
-        level_sum = self.levels[wanted_c].sum(axis=1)
-        domain_only = (self.in_domain[wanted_d] * (1.0 - held)).sum(axis=1)
+        exact = held.sum(axis=1, dtype=np.int64)
+        domain_only = (self.in_domain[wanted_d] & ~held).sum(axis=1, dtype=np.int64)
         is_proposed = np.zeros((rows, size), dtype=bool)
         has_proposed = proposed >= 0
         is_proposed[np.flatnonzero(has_proposed), proposed[has_proposed]] = True
@@ -494,17 +593,22 @@ class Scorer:
         common |= np.where(need_formats & _FORMAT_BIT[MIXED], mentor_formats, 0)
         feasible = with_capacity & (common != 0)
 
-        # The costly terms only on the feasible pairs, as flat arrays.
+        # The costly terms only on the feasible pairs, as flat arrays; each component with
+        # the operations of ``score_pair``, in its order, so that the floats are the same.
         r_idx, p_idx = np.nonzero(feasible)
         safe_wanted = np.maximum(wanted, 1)[r_idx]
-        total = (
-            w.competence_exact * exact[r_idx, p_idx]
-            + w.competence_domain * domain_only[r_idx, p_idx]
+        exact_f = exact[r_idx, p_idx].astype(np.float64)
+        domain_f = domain_only[r_idx, p_idx].astype(np.float64)
+        competence_points = (
+            w.competence_exact * exact_f + w.competence_domain * domain_f
         ) / safe_wanted
-        total += w.level * level_sum[r_idx, p_idx] / safe_wanted
+        levels = self.levels[wanted_c]
+        level_points = w.level * levels.sum(axis=1)[r_idx, p_idx] / safe_wanted
         segments = np.searchsorted(r_idx, np.arange(rows + 1))
-        total += w.text * self._relevance(needs, p_idx, segments)
-        remote = (common[r_idx, p_idx] & _FORMAT_BIT[REMOTE]) != 0
+        relevance = self._relevance(needs, p_idx, segments)
+        text_points = w.text * relevance
+        common_f = common[r_idx, p_idx]
+        remote = (common_f & _REMOTE_BIT) != 0
         located = np.array([n.latitude is not None and n.longitude is not None for n in needs])
         lat = np.radians([n.latitude if n.latitude is not None else 0.0 for n in needs])[r_idx]
         lon = np.radians([n.longitude if n.longitude is not None else 0.0 for n in needs])[r_idx]
@@ -516,40 +620,48 @@ class Scorer:
         radius = self.radius[p_idx]
         decay = np.clip(1.0 - (km - radius) / np.maximum(radius, MIN_DECAY_KM), 0.0, 1.0)
         distance = np.where(km <= radius, w.distance, w.distance * decay)
-        distance = np.where(located[r_idx] & self.has_coordinates[p_idx], distance, 0.0)
-        total += np.where(remote, w.distance, distance)
-        total += w.formats
+        known = located[r_idx] & self.has_coordinates[p_idx]
+        distance_points = np.where(remote, w.distance, np.where(known, distance, 0.0))
         desired = np.array([month_mask(n.months) for n in needs])[r_idx]
         covered = _POPCOUNT12[self.months[p_idx] & desired]
-        total += np.where(
-            desired > 0,
-            w.availability * covered / np.maximum(_POPCOUNT12[desired], 1),
-            w.availability,
+        months = _POPCOUNT12[desired]
+        availability_points = np.where(
+            desired > 0, w.availability * covered / np.maximum(months, 1), w.availability
         )
-        total += np.where(proposed[r_idx] == p_idx, w.proposed, 0.0)
+        is_proposed_f = proposed[r_idx] == p_idx
         rural = np.array(
             [bool(n.departement) and n.departement in w.rural_departements for n in needs]
-        )
-        total += np.where(rural[r_idx], w.rural, 0.0)
+        )[r_idx]
         code = np.array(
             [self.departement_code.get(n.departement, -1) if n.departement else 0 for n in needs]
         )[r_idx]
         mentor_code = self.departement_index[p_idx]
-        total += np.where(
-            (code != 0) & (mentor_code != 0) & (mentor_code != code), w.other_territory, 0.0
-        )
+        other_territory = (code != 0) & (mentor_code != 0) & (mentor_code != code)
+        total = competence_points + level_points
+        total += text_points
+        total += distance_points
+        total += w.formats
+        total += availability_points
+        total += np.where(is_proposed_f, w.proposed, 0.0)
+        total += np.where(rural, w.rural, 0.0)
+        total += np.where(other_territory, w.other_territory, 0.0)
         total = np.maximum(0.0, np.round(total, DECIMALS))
 
         # Best first within each need (r_idx is sorted), ties to the smaller position (= id):
-        # one stable sort on an integer key (need, then decreasing total).
+        # one stable sort on an integer key (need, then decreasing total). The ``top_k`` first
+        # of each need are kept, and the proposed person wherever they rank.
         points = np.rint(total * 10**DECIMALS).astype(np.int64)
         order = np.argsort(r_idx.astype(np.int64) * (1 << 40) - points, kind="stable")
-        starts, ends = segments[:-1], segments[1:]
+        rank = np.arange(order.size) - segments[r_idx[order]]
+        kept = order[(rank < top_k) | is_proposed_f[order]]
+        kept_need = r_idx[kept]
+        pairs = list(zip(self.ids[p_idx[kept]].tolist(), total[kept].tolist(), strict=True))
+        bounds = np.searchsorted(kept_need, np.arange(rows + 1)).tolist()
         any_related = related.any(axis=1)
         any_other = other_organisation.any(axis=1)
         any_capacity = with_capacity.any(axis=1)
         for r, need in enumerate(needs):
-            if starts[r] == ends[r]:
+            if bounds[r] == bounds[r + 1]:
                 reason = (
                     NO_COMPETENCE
                     if not any_related[r]
@@ -560,17 +672,30 @@ class Scorer:
                     else NO_FORMAT
                 )
                 result[need.id] = NeedCandidates(need.id, [], reason)
-                continue
-            segment = order[starts[r] : ends[r]]
-            kept = segment[:top_k].tolist()
-            p = int(proposed[r])
-            if p >= 0 and feasible[r, p]:
-                where = segment[p_idx[segment] == p]
-                if where.size and int(where[0]) not in kept:
-                    kept.append(int(where[0]))
-            result[need.id] = NeedCandidates(
-                need.id, [(int(self.ids[p_idx[i]]), float(total[i])) for i in kept]
-            )
+            else:
+                result[need.id] = NeedCandidates(need.id, pairs[bounds[r] : bounds[r + 1]])
+        return {
+            "need": kept_need,
+            "mentor": p_idx[kept],
+            "total": total[kept],
+            "wanted": wanted[r_idx[kept]],
+            "exact": exact_f[kept],
+            "domain": domain_f[kept],
+            "level": levels.max(axis=1)[r_idx[kept], p_idx[kept]],
+            "competence_points": competence_points[kept],
+            "level_points": level_points[kept],
+            "relevance": relevance[kept],
+            "text_points": text_points[kept],
+            "km": np.where(known, km, np.nan)[kept],
+            "common": common_f[kept],
+            "distance_points": distance_points[kept],
+            "covered": covered[kept],
+            "months": months[kept],
+            "availability_points": availability_points[kept],
+            "proposed": is_proposed_f[kept],
+            "rural": rural[kept],
+            "other_territory": other_territory[kept],
+        }
 
     def _relevance(
         self, needs: Sequence[NeedProfile], p_idx: np.ndarray, segments: np.ndarray
@@ -578,8 +703,9 @@ class Scorer:
         """Text relevance of each feasible pair (flat, in ``p_idx`` order)."""
         text = self.text
         values = np.zeros(p_idx.size)
+        bounds = segments.tolist()
         for r, need in enumerate(needs):
-            start, end = segments[r], segments[r + 1]
+            start, end = bounds[r], bounds[r + 1]
             if start == end:
                 continue
             pool = p_idx[start:end]
@@ -588,6 +714,145 @@ class Scorer:
                 continue
             terms, ideal = text._query(need.stems)
             if ideal:
-                rows = np.array([text.row[t] for t in terms], dtype=np.int64)
-                values[start:end] = text.dense[np.ix_(rows, pool)].sum(axis=0) / ideal
+                rows = list(map(text.row.__getitem__, terms))
+                # Summed over the first axis: term by term, in sorted term order.
+                gathered = text.dense.take(rows, axis=0).take(pool, axis=1)
+                values[start:end] = gathered.sum(axis=0) / ideal
         return np.minimum(1.0, values)
+
+    def explained(self, pairs: Sequence[tuple[NeedProfile, int]]) -> list[tuple[float, str] | None]:
+        """(total, components as JSON text) of each pair; None when a hard rule excludes it.
+
+        Pairs kept by the last ``all_candidates`` call are written from its columns (a few
+        microseconds each); others go through ``score`` and ``component_dicts``. Either way
+        the text is ``json.dumps(component_dicts(score(need, mentor).components))``.
+        """
+        details = self._details
+        found: list[int] = []
+        where: list[int] = []
+        out: list[tuple[float, str] | None] = [None] * len(pairs)
+        for i, (need, mentor_id) in enumerate(pairs):
+            row = details.key.get((need.id, mentor_id)) if details is not None else None
+            if row is not None:
+                found.append(row)
+                where.append(i)
+                continue
+            score = self.score(need, mentor_id)
+            if score is not None:
+                out[i] = (score.total, json.dumps(component_dicts(score.components)))
+        if found and details is not None:
+            for i, written in zip(where, self._written(details, found), strict=True):
+                out[i] = written
+        return out
+
+    def _written(self, details: _Details, rows: list[int]) -> list[tuple[float, str]]:
+        w = self.weights
+        take = np.asarray(rows, dtype=np.int64)
+        c = {name: values[take] for name, values in details.columns.items()}
+        # Each value as it appears in the JSON, rendered once per distinct value: points as
+        # round(points, 2) gives them (json.dumps writes float's repr), counts as integers.
+        points = [
+            _rendered(c[name], _points_text)
+            for name in (
+                "competence_points",
+                "level_points",
+                "text_points",
+                "distance_points",
+                "availability_points",
+            )
+        ]
+        counts = [
+            _rendered(c[name].astype(np.int64), str)
+            for name in ("wanted", "exact", "domain", "level", "covered", "months")
+        ]
+        relevance = _rendered(c["relevance"], lambda value: str(round(value * 100)))
+        km = _rendered(np.where(np.isnan(c["km"]), -1.0, c["km"]), _km_text)
+        need_departement = [json.dumps(need.departement) for need in details.needs]
+        mentor_departement = [json.dumps(mentor.departement) for mentor in self.mentors]
+        radius = [str(round(mentor.travel_radius_km)) for mentor in self.mentors]
+        remote = ["true" if mask & _REMOTE_BIT else "false" for mask in range(_ALL_FORMATS + 1)]
+        remote_only = [
+            "true" if mask == _REMOTE_BIT else "false" for mask in range(_ALL_FORMATS + 1)
+        ]
+        formats = f'{{"code": "formats", "points": {round(w.formats, 2)!r}, "params": {{"formats": '
+        proposed = f', {{"code": "proposed", "points": {round(w.proposed, 2)!r}, "params": {{}}}}'
+        rural = f', {{"code": "rural", "points": {round(w.rural, 2)!r}, "params": {{"departement": '
+        other = f', {{"code": "other_territory", "points": {round(w.other_territory, 2)!r}, '
+        written = []
+        # The literal JSON of component_dicts(), key for key (json.dumps' separators), so the
+        # text is the one ``json.dumps`` gives, without building ~100,000 small dicts.
+        for (
+            need_row,
+            position,
+            total,
+            common,
+            is_proposed,
+            is_rural,
+            is_other,
+            competence_points,
+            level_points,
+            text_points,
+            distance_points,
+            availability_points,
+            wanted,
+            exact,
+            domain,
+            level,
+            covered,
+            months,
+            relevance_text,
+            km_text,
+        ) in zip(
+            c["need"].astype(np.int64).tolist(),
+            c["mentor"].astype(np.int64).tolist(),
+            c["total"].tolist(),
+            c["common"].astype(np.int64).tolist(),
+            c["proposed"].tolist(),
+            c["rural"].tolist(),
+            c["other_territory"].tolist(),
+            *points,
+            *counts,
+            relevance,
+            km,
+            strict=True,
+        ):
+            text = (
+                f'[{{"code": "competence", "points": {competence_points}, '
+                f'"params": {{"wanted": {wanted}, "exact": {exact}, "domain": {domain}, '
+                f'"level": {level}}}}}, '
+                f'{{"code": "level", "points": {level_points}, "params": {{"level": {level}}}}}, '
+                f'{{"code": "text", "points": {text_points}, '
+                f'"params": {{"relevance": {relevance_text}}}}}, '
+                f'{{"code": "distance", "points": {distance_points}, '
+                f'"params": {{"km": {km_text}, "radius": {radius[position]}, '
+                f'"remote": {remote[common]}, "remote_only": {remote_only[common]}}}}}, '
+                f"{formats}{_FORMATS_JSON[common]}}}}}, "
+                f'{{"code": "availability", "points": {availability_points}, '
+                f'"params": {{"covered": {covered}, "wanted": {months}}}}}'
+            )
+            if is_proposed:
+                text += proposed
+            if is_rural:
+                text += f"{rural}{need_departement[need_row]}}}}}"
+            if is_other:
+                text += (
+                    f'{other}"params": {{"from": {mentor_departement[position]}, '
+                    f'"to": {need_departement[need_row]}}}}}'
+                )
+            written.append((total, text + "]"))
+        return written
+
+
+def _rendered(values: np.ndarray, render: Callable[[Any], str]) -> list[str]:
+    """``render(value)`` for each value, computed once per distinct value."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    texts = [render(value) for value in distinct.tolist()]
+    return list(map(texts.__getitem__, inverse.tolist()))
+
+
+def _points_text(value: float) -> str:
+    return repr(round(value, 2))
+
+
+def _km_text(value: float) -> str:
+    return "null" if value < 0 else str(round(value))

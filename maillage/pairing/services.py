@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
+import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +21,7 @@ from maillage.applications.services import coordination_email
 from maillage.calls.models import Call
 from maillage.core.emails import queue_templated_email
 from maillage.core.tokens import hash_token, new_token
-from maillage.matching import Candidate, Mentor, Need, Problem, solve
+from maillage.matching import CandidateColumns, Mentor, Need, Problem, solve
 from maillage.people.models import ResourcePerson, User
 
 from . import explain, profiles, scoring, selectors
@@ -35,8 +38,9 @@ from .models import (
 INVITATION_VALIDITY = datetime.timedelta(days=21)
 # Only matters when day capacities bind (then the engine returns its best with a proven
 # bound); counts-only calls are always solved to optimality. On the demo call (2,000 needs,
-# days binding hard) 0.5 s leaves a 27 % gap, 1 s 1.1 %, 2 s 0.8 % (docs/benchmarks.md).
-DEFAULT_TIME_LIMIT_S = 2.0
+# days binding hard), 0.4 s gives the LP bound, the residual MIP's first solution and a
+# 1.1 % gap to that bound, within a run of about a second (docs/matching.md, Performance).
+DEFAULT_TIME_LIMIT_S = 0.4
 TOP_K = 20
 ALTERNATIVES = 5
 Absolute = Callable[[str], str]
@@ -56,15 +60,64 @@ def _engine_organisation(prefix: str, pk: int, organisation_id: int | None) -> s
     return f"o{organisation_id}" if organisation_id is not None else f"{prefix}{pk}"
 
 
-@transaction.atomic
-def run_matching(call: Call, actor: User | None) -> MatchingRun:
+def _candidate_columns(lists: dict[int, dict[int, float]]) -> CandidateColumns:
+    """The engine's candidates as columns: no object per pair (a call has ~40,000)."""
+    needs: list[str] = []
+    mentors: list[str] = []
+    scores: list[float] = []
+    for need_id, found in lists.items():
+        needs.extend([str(need_id)] * len(found))
+        mentors.extend(map(str, found))
+        scores.extend(found.values())
+    return CandidateColumns(needs, mentors, scores)
+
+
+class _Phases:
+    """Wall-clock seconds per phase of a run, written into ``timings`` when one is given."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+        self.last = now
+
+
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a run allocates some 500,000 small objects
+    (profiles, candidates, rows), and the full collections they trigger cost 30-50 ms of
+    pauses per run (measured); nothing here creates reference cycles worth collecting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def run_matching(
+    call: Call, actor: User | None, *, timings: dict[str, float] | None = None
+) -> MatchingRun:
     """Score the call's open needs, solve with the pair rules, store the run and proposals.
 
     Proposals of earlier runs not yet sent are withdrawn (the new run replaces them); locks
     and forbids (PairRule) carry over. A lock that became impossible is reported and skipped.
+    ``timings`` (optional) receives the seconds spent per phase: profiles, scoring, solve,
+    store (bench/pairing.py reports them).
     """
+    with _without_cyclic_gc(), transaction.atomic():
+        return _run_matching(call, actor, _Phases(timings))
+
+
+def _run_matching(call: Call, actor: User | None, phase: _Phases) -> MatchingRun:
     Call.objects.select_for_update().filter(pk=call.pk).first()
     data = profiles.build(call)
+    phase("profiles")
     scorer = scoring.Scorer(data.mentors, data.weights)
     needs = {need.id: need for need in data.needs}
     rules = list(
@@ -77,9 +130,11 @@ def run_matching(call: Call, actor: User | None) -> MatchingRun:
     }
     candidates = scorer.all_candidates(data.needs, TOP_K)
     lists: dict[int, dict[int, float]] = {
-        need_id: {m: s for m, s in found.mentors if (need_id, m) not in forbidden}
-        for need_id, found in candidates.items()
+        need_id: dict(found.mentors) for need_id, found in candidates.items()
     }
+    for need_id, mentor_id in forbidden:
+        if need_id in lists:
+            lists[need_id].pop(mentor_id, None)
 
     warnings: list[str] = []
     mentors = {m.id: m for m in data.mentors}
@@ -122,12 +177,9 @@ def run_matching(call: Call, actor: User | None) -> MatchingRun:
             )
             for m in data.mentors
         ],
-        candidates=[
-            Candidate(str(need_id), str(mentor_id), score)
-            for need_id, found in lists.items()
-            for mentor_id, score in found.items()
-        ],
+        candidates=_candidate_columns(lists),
     )
+    phase("scoring")
     result = solve(
         problem,
         time_limit_s=float(
@@ -136,6 +188,7 @@ def run_matching(call: Call, actor: User | None) -> MatchingRun:
         locked=[(str(n), str(m)) for n, m in locked],
         forbidden=[(str(n), str(m)) for n, m in forbidden if n in needs and m in mentors],
     )
+    phase("solve")
 
     Proposal.objects.filter(
         run__call=call, status__in=[ProposalStatus.PROPOSED, ProposalStatus.LOCKED]
@@ -155,12 +208,20 @@ def run_matching(call: Call, actor: User | None) -> MatchingRun:
     )
     assigned = {int(a.need): int(a.mentor) for a in result.assignments}
     locked_set = set(locked)
-    rows: list[Proposal] = []
+    # (need, mentor, rank, status) of the rows to store: the chosen pair (rank 0) and the
+    # best alternatives (ranks 1-5), or only alternatives when the need got nobody.
+    planned: list[tuple[scoring.NeedProfile, int, int, str]] = []
     unmatched = []
+    locked_needs = {need_id for need_id, _mentor in locked}
     for need in data.needs:
         chosen = assigned.get(need.id)
-        ranked = sorted(lists[need.id].items(), key=lambda item: (-item[1], item[0]))
-        alternatives = [m for m, _score in ranked if m != chosen][:ALTERNATIVES]
+        # Candidates come best first (ties: smaller id); only a locked pair taken from
+        # outside them is out of place.
+        scores = lists[need.id]
+        ranked = list(scores)
+        if need.id in locked_needs:
+            ranked.sort(key=lambda m: (-scores[m], m))  # noqa: B023 - used at once
+        alternatives = [m for m in ranked if m != chosen][:ALTERNATIVES]
         if chosen is None:
             found = candidates[need.id]
             unmatched.append(
@@ -171,27 +232,72 @@ def run_matching(call: Call, actor: User | None) -> MatchingRun:
                 }
             )
         for rank, mentor_id in enumerate(([chosen] if chosen else []) + alternatives):
-            pair_score = scorer.score(need, mentor_id)
-            if pair_score is None:
-                continue
-            is_locked = (need.id, mentor_id) in locked_set
-            rows.append(
-                Proposal(
-                    run=run,
-                    application_id=need.id,
-                    resource_person_id=mentor_id,
-                    score=pair_score.total,
-                    components=explain.as_dicts(pair_score.components),
-                    rank=rank if chosen else rank + 1,
-                    status=ProposalStatus.LOCKED
-                    if is_locked and rank == 0
-                    else ProposalStatus.PROPOSED,
-                )
+            status = (
+                ProposalStatus.LOCKED
+                if rank == 0 and (need.id, mentor_id) in locked_set
+                else ProposalStatus.PROPOSED
             )
-    Proposal.objects.bulk_create(rows, batch_size=1000)
+            planned.append((need, mentor_id, rank if chosen else rank + 1, status))
+    explained = scorer.explained([(need, mentor_id) for need, mentor_id, _rank, _s in planned])
+    _insert_proposals(
+        run,
+        [
+            (need.id, mentor_id, written[0], written[1], rank, status)
+            for (need, mentor_id, rank, status), written in zip(planned, explained, strict=True)
+            if written is not None
+        ],
+    )
     run.unmatched = unmatched
     run.save(update_fields=["unmatched"])
+    phase("store")
     return run
+
+
+_PROPOSAL_COLUMNS = (
+    "run",
+    "application",
+    "resource_person",
+    "score",
+    "components",
+    "rank",
+    "status",
+    "updated_at",
+)
+
+
+def _insert_proposals(run: MatchingRun, rows: list[tuple[int, int, float, str, int, str]]) -> None:
+    """Insert (application, person, score, components JSON text, rank, status) rows at once.
+
+    A run stores ~6 rows per need (12,000 for a call of 2,000). Through the ORM's
+    ``bulk_create`` that took more than a second, spent preparing model instances field by
+    field; plain tuples go straight to the driver instead: one ``executemany`` on SQLite
+    (one prepared statement), ``COPY`` on PostgreSQL (psycopg's client-side binding would
+    otherwise quote 100,000 parameters into SQL text). The components arrive as JSON text
+    already (``Scorer.explained``); ``published_at`` stays NULL.
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(Proposal._meta.db_table)
+    column = {field.name: str(field.column) for field in Proposal._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(column[name]) for name in _PROPOSAL_COLUMNS)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only quoted model metadata is interpolated.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for application, person, score, components, rank, status in rows:
+                    copy.write_row(
+                        (run.pk, application, person, score, components, rank, str(status), now)
+                    )
+            return
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+            [
+                (run.pk, application, person, score, components, rank, str(status), stamp)
+                for application, person, score, components, rank, status in rows
+            ],
+        )
 
 
 _WEIGHT_NAMES = (

@@ -3,20 +3,26 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from maillage.calls.models import TransferFormat
-from maillage.core.tasks import send_email
+from maillage.core.emails import queue_email
 from maillage.geography.selectors import communes_for_postal_code
 from maillage.organisations.forms import OrganisationForm
 from maillage.organisations.models import Organisation
 
 from .models import MONTHS, EmploymentStatus, Gender, Level, ResourcePerson, Role, User
 from .services import CONSENT_FIELDS
+from .two_factor import TOTP_PATTERN, looks_like_recovery_code, normalise_code
 
 # Digits, spaces, dots, dashes and an optional leading +: French and foreign numbers.
 PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 .\-]{7,18}[0-9]")
@@ -41,7 +47,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the e-mail goes through the task queue."""
+    """Django's reset form, but the e-mail goes through the outbox (retries, sent once)."""
 
     def send_mail(
         self,
@@ -56,7 +62,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        send_email.enqueue(subject=subject, body=body, to=[to_email])
+        queue_email(subject, body, [to_email])
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,15 +106,19 @@ class PasswordPairMixin:
                 self.add_error("password1", error)
 
 
+PASSWORD_HELP = _(
+    "Au moins 12 caractères, ni trop courant, ni construit à partir de votre nom, de votre "
+    "e-mail ou du nom du dispositif, ni une suite comme « 123456789012 ». Une phrase de "
+    "quelques mots convient bien."
+)
+
+
 def password_fields() -> tuple[forms.CharField, forms.CharField]:
     first = forms.CharField(
         label=_("Mot de passe"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "Au moins 12 caractères, pas uniquement des chiffres, ni trop courant, ni trop "
-            "proche de votre nom ou de votre e-mail. Une phrase de quelques mots convient bien."
-        ),
+        help_text=PASSWORD_HELP,
         error_messages={"required": _("Choisissez un mot de passe.")},
     )
     second = forms.CharField(
@@ -643,3 +653,120 @@ class InvitationForm(forms.Form):
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip().lower()
         return email
+
+
+# --------------------------------------------------------------------------------------------
+# Password change and reset, second factor
+# --------------------------------------------------------------------------------------------
+
+
+def _french_new_password_fields(form: SetPasswordForm) -> None:
+    """Django's own fields, with the project's help text and French messages."""
+    form.fields["new_password1"].help_text = PASSWORD_HELP
+    form.fields["new_password1"].error_messages["required"] = _("Choisissez un mot de passe.")
+    form.fields["new_password2"].error_messages["required"] = _(
+        "Retapez le mot de passe pour le confirmer."
+    )
+    # A copy: ``error_messages`` is a class attribute shared with Django's admin forms.
+    form.error_messages = {
+        **form.error_messages,
+        "password_mismatch": _("Les deux mots de passe ne sont pas identiques : retapez-les."),
+    }
+
+
+class ProjectSetPasswordForm(SetPasswordForm):
+    """Password reset through the e-mailed link."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _french_new_password_fields(self)
+
+
+class ProjectPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _french_new_password_fields(self)
+        self.fields["old_password"].label = _("Mot de passe actuel")
+        self.fields["old_password"].error_messages["required"] = _(
+            "Tapez votre mot de passe actuel."
+        )
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": _("Ce n'est pas votre mot de passe actuel : retapez-le."),
+        }
+
+
+def _code_field(*, recovery: bool) -> forms.CharField:
+    attrs = {
+        "autocomplete": "one-time-code",
+        "autocapitalize": "none",
+        "spellcheck": "false",
+        "autofocus": True,
+    }
+    if not recovery:
+        attrs["inputmode"] = "numeric"
+    return forms.CharField(
+        label=_("Code de vérification") if recovery else _("Code à 6 chiffres"),
+        max_length=40,
+        help_text=_(
+            "Les 6 chiffres affichés par votre application d'authentification, ou l'un de "
+            "vos codes de secours."
+        )
+        if recovery
+        else _("Les 6 chiffres affichés en ce moment par votre application d'authentification."),
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": _("Saisissez le code de vérification.")},
+    )
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A TOTP code only (enrolment, new recovery codes)."""
+
+    code = _code_field(recovery=False)
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if not TOTP_PATTERN.fullmatch(code):
+            raise ValidationError(
+                _("Saisissez les 6 chiffres affichés par votre application, sans lettre.")
+            )
+        return code
+
+
+class VerificationForm(forms.Form):
+    """A TOTP code or a recovery code (sign-in, reset of the authenticator)."""
+
+    code = _code_field(recovery=True)
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if not (TOTP_PATTERN.fullmatch(code) or looks_like_recovery_code(code)):
+            raise ValidationError(
+                _(
+                    "Saisissez les 6 chiffres affichés par votre application, ou un code de "
+                    "secours complet (24 caractères, tirets facultatifs)."
+                )
+            )
+        return code
+
+
+class ResetSecondFactorForm(VerificationForm):
+    """Starting again with a new phone: the password and a current code."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Tapez votre mot de passe pour confirmer.")},
+    )
+    field_order = ["password", "code"]
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Ce n'est pas votre mot de passe : retapez-le."))
+        return password

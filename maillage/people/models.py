@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from maillage.calls.models import FormatsMixin
@@ -89,6 +90,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("accès à l'administration technique"), default=False)
     date_joined = models.DateTimeField(_("inscription"), default=timezone.now)
+    # Part of the session hash Django checks on every request: bumping it (logout, password
+    # change, second-factor reset) ends every other session of the account at once.
+    session_epoch = models.PositiveIntegerField(
+        _("génération des sessions"), default=0, editable=False
+    )
 
     objects = UserManager()
 
@@ -120,6 +126,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.session_epoch:
+            # Epoch 0 hashes exactly as Django does: sessions opened before the field existed
+            # stay valid.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "maillage.people.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_short_name(self) -> str:
         return self.first_name

@@ -1,15 +1,29 @@
 from itertools import groupby
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.competences.models import Competence
 from maillage.geography.models import Commune
 
 from .models import ResourcePerson, ResourcePersonCompetence, User, ValidationStatus
 from .services import CONSENT_FIELDS
+from .two_factor import SECOND_FACTOR_ROLES
 
 
 def with_profile_details(qs: QuerySet[ResourcePerson]) -> QuerySet[ResourcePerson]:
@@ -118,3 +132,50 @@ def resource_person_for_staff(pk: int) -> ResourcePerson:
 def postal_code_of(commune: Commune) -> str:
     postal_code = commune.postal_codes.order_by("code").first()
     return postal_code.code if postal_code else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Second factor (admins' page)
+# --------------------------------------------------------------------------------------------
+
+
+def second_factor_accounts(query: str = "") -> QuerySet[User]:
+    """Active accounts that must use a second factor, with their enrolment state, in a
+    constant number of queries (roles prefetched, device facts as subqueries)."""
+    staff = User.objects.filter(
+        Q(role_grants__role__in=SECOND_FACTOR_ROLES) | Q(is_staff=True) | Q(is_superuser=True),
+        is_active=True,
+    )
+    accounts = User.objects.filter(pk__in=staff.values("pk"))
+    if query:
+        accounts = accounts.filter(
+            Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    authenticators = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    codes_left = (
+        StaticToken.objects.filter(device__user=OuterRef("pk"))
+        .order_by()
+        .values("device__user")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        accounts.annotate(
+            has_authenticator=Exists(authenticators),
+            authenticator_since=Subquery(authenticators.order_by("pk").values("created_at")[:1]),
+            authenticator_used=Subquery(authenticators.order_by("pk").values("last_used_at")[:1]),
+            recovery_codes_left=Coalesce(
+                Subquery(codes_left, output_field=IntegerField()), Value(0)
+            ),
+        )
+        .prefetch_related("role_grants")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def second_factor_account_for_admin(pk: int, admin: User) -> User:
+    """An account whose second factor an admin may reset: anyone but the admin (who uses
+    their own security page, with a code)."""
+    return get_object_or_404(User.objects.exclude(pk=admin.pk), pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 app_name = "people"
 
@@ -34,6 +34,34 @@ urlpatterns = [
     ),
     path("compte/mot-de-passe/", views.password_change, name="password_change"),
     path("compte/mot-de-passe/modifie/", views.password_change_done, name="password_change_done"),
+    path("compte/verification/", two_factor_views.verify, name="two_factor_verify"),
+    path("compte/securite/", two_factor_views.security, name="security"),
+    path("compte/securite/activer/", two_factor_views.enrol, name="two_factor_enrol"),
+    path(
+        "compte/securite/codes-de-secours/",
+        two_factor_views.recovery_codes,
+        name="recovery_codes",
+    ),
+    path(
+        "compte/securite/codes-de-secours/renouveler/",
+        two_factor_views.renew_recovery_codes,
+        name="recovery_codes_renew",
+    ),
+    path(
+        "compte/securite/reinitialiser/",
+        two_factor_views.reset,
+        name="two_factor_reset",
+    ),
+    path(
+        "coordination/double-authentification/",
+        two_factor_views.accounts,
+        name="two_factor_accounts",
+    ),
+    path(
+        "coordination/double-authentification/<int:pk>/reinitialiser/",
+        two_factor_views.account_reset,
+        name="two_factor_account_reset",
+    ),
     path(
         "coordination/personnes-ressources/",
         views.resource_person_list,

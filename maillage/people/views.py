@@ -16,7 +16,7 @@ from maillage.competences.models import Domain
 from maillage.core.permissions import current_user, public, role_required, signed_in
 from maillage.geography.models import Departement
 
-from . import services
+from . import auth, services, two_factor
 from .forms import (
     DUPLICATE_EMAIL,
     AccountForm,
@@ -28,6 +28,8 @@ from .forms import (
     JobForm,
     OrganisationChoiceForm,
     OrganisationMode,
+    ProjectPasswordChangeForm,
+    ProjectSetPasswordForm,
     QueuedPasswordResetForm,
     ResourcePersonForm,
     SignUpForm,
@@ -45,13 +47,55 @@ from .selectors import (
 )
 from .services import CONSENT_FIELDS
 
-login = public(
-    auth_views.LoginView.as_view(
-        authentication_form=EmailAuthenticationForm,
-        template_name="people/login.html",
-        redirect_authenticated_user=True,
-    )
-)
+
+class LoginView(auth_views.LoginView):
+    """E-mail and password. Django's login() gives the session a new key; django-axes counts
+    failures per (e-mail, IP address) through the ``request`` the form passes to
+    ``authenticate``; staff roles continue to the second factor."""
+
+    authentication_form = EmailAuthenticationForm
+    template_name = "people/login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        target = super().get_success_url()
+        if two_factor.pending_second_factor(self.request):
+            return two_factor.verification_url(target)
+        return target
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ProjectPasswordChangeForm
+    template_name = "people/password_change.html"
+    success_url = reverse_lazy("people:password_change_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # Every other session closes; this one continues with a new key.
+        auth.end_other_sessions(self.request, form.user)
+        auth.notify_security_event(
+            form.user, auth.PASSWORD_CHANGED, site_url=_site_url(self.request)
+        )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ProjectSetPasswordForm
+    template_name = "people/password_reset_confirm.html"
+    success_url = reverse_lazy("people:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        # The new password hash already invalidates every session; the epoch says it plainly.
+        auth.bump_session_epoch(user)
+        auth.forget_login_failures(user.email)
+        auth.notify_security_event(user, auth.PASSWORD_CHANGED, site_url=_site_url(self.request))
+        return response
+
+
+login = public(LoginView.as_view())
+# Logging out ends every session of the account (auth.end_sessions_at_logout).
 logout = public(auth_views.LogoutView.as_view())
 password_reset = public(
     auth_views.PasswordResetView.as_view(
@@ -65,23 +109,13 @@ password_reset = public(
 password_reset_done = public(
     auth_views.PasswordResetDoneView.as_view(template_name="people/password_reset_done.html")
 )
-password_reset_confirm = public(
-    auth_views.PasswordResetConfirmView.as_view(
-        template_name="people/password_reset_confirm.html",
-        success_url=reverse_lazy("people:password_reset_complete"),
-    )
-)
+password_reset_confirm = public(PasswordResetConfirmView.as_view())
 password_reset_complete = public(
     auth_views.PasswordResetCompleteView.as_view(
         template_name="people/password_reset_complete.html"
     )
 )
-password_change = signed_in(
-    auth_views.PasswordChangeView.as_view(
-        template_name="people/password_change.html",
-        success_url=reverse_lazy("people:password_change_done"),
-    )
-)
+password_change = signed_in(PasswordChangeView.as_view())
 password_change_done = signed_in(
     auth_views.PasswordChangeDoneView.as_view(template_name="people/password_change_done.html")
 )

@@ -29,6 +29,13 @@ class AuditAction(models.TextChoices):
     RETENTION_PURGE = "retention_purge", _("Purge des données expirées")
     BACKUP = "backup", _("Sauvegarde")
     RESTORE = "restore", _("Restauration")
+    IMPORT = "import", _("Import de tableur")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Activation de la double authentification")
+    TWO_FACTOR_VERIFIED = "two_factor_verified", _("Double authentification réussie")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Échec de la double authentification")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Connexion avec un code de secours")
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Nouveaux codes de secours")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Réinitialisation de la double authentification")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -159,6 +159,7 @@ class ErasureReport:
     files_deleted: int = 0
     resource_profile: str = "none"  # "none", "deleted" or "anonymised"
     sessions_ended: int = 0
+    second_factor_devices_deleted: int = 0
     task_results_deleted: int = 0
 
 
@@ -169,6 +170,19 @@ def _end_sessions(user_id: int) -> int:
             session.delete()
             ended += 1
     return ended
+
+
+def _delete_second_factor_and_login_attempts(user: User, email: str) -> int:
+    """TOTP secrets, recovery codes and the throttling rows that keep the typed address."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    deleted = TOTPDevice.objects.filter(user=user).delete()[0]
+    deleted += StaticDevice.objects.filter(user=user).delete()[0]
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=email).delete()
+    return deleted
 
 
 def _task_results_mentioning(email: str) -> int:
@@ -249,6 +263,9 @@ def erase_account(user: User, *, actor: User | None = None, ip: str | None = Non
         user.groups.clear()
         user.user_permissions.clear()
         report.sessions_ended = _end_sessions(user.pk)
+        report.second_factor_devices_deleted = _delete_second_factor_and_login_attempts(
+            user, old_email
+        )
         report.task_results_deleted = _task_results_mentioning(old_email)
         record(
             AuditAction.ERASURE,
@@ -274,6 +291,16 @@ def erase_account(user: User, *, actor: User | None = None, ip: str | None = Non
 # --------------------------------------------------------------------------------------------
 
 
+def _delete_expired_login_attempts(now: datetime.datetime) -> int:
+    """Throttling rows keep typed addresses: once the lock-out period is over they serve
+    nothing (the audit log keeps the security trace)."""
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    cutoff = now - (settings.AXES_COOLOFF_TIME or datetime.timedelta(days=1))
+    deleted = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    return deleted + AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+
+
 def retention_days() -> dict[str, int]:
     return {
         "applications": int(getattr(settings, "MAILLAGE_RETENTION_DAYS_APPLICATIONS", 730)),
@@ -292,6 +319,7 @@ class PurgeReport:
     audit_events_deleted: int = 0
     task_results_deleted: int = 0
     sessions_deleted: int = 0
+    login_attempts_deleted: int = 0
     cutoffs: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -354,6 +382,7 @@ def purge_expired(now: datetime.datetime | None = None) -> PurgeReport:
             status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=task_cutoff
         ).delete()[0]
         report.sessions_deleted = Session.objects.filter(expire_date__lt=now).delete()[0]
+        report.login_attempts_deleted = _delete_expired_login_attempts(now)
         report.audit_events_deleted = _delete_old_audit_events(audit_cutoff)
         record(
             AuditAction.RETENTION_PURGE,

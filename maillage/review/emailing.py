@@ -2,18 +2,18 @@
 
 Templates run in a bare template engine (no loaders, no tag libraries beyond Django's
 built-ins) with only the documented variables, without HTML escaping since the e-mails are
-plain text. Rendering happens now; sending waits for the commit (like core.emails).
+plain text. Rendering happens now; the e-mail is written to the outbox with the decision and
+sent after the commit (core.emails).
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
 from maillage.applications.models import Application
-from maillage.core.tasks import send_email
+from maillage.core.emails import queue_email
 
 from .email_defaults import DEFAULT_TEMPLATES
 from .models import DecisionEmailTemplate
@@ -90,5 +90,5 @@ def queue_decision_email(
         # A broken template never blocks a decision: fall back to the default text.
         email = render(*DEFAULT_TEMPLATES[outcome], context_for(application, motivation, link))
     to = [application.applicant.email]
-    transaction.on_commit(lambda: send_email.enqueue(subject=email.subject, body=email.body, to=to))
+    queue_email(email.subject, email.body, to)
     return email

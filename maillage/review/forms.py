@@ -17,7 +17,9 @@ class AccessibleForm(forms.Form):
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
-                field_id = self[name].id_for_label
+                # auto_id, as the templates name "<auto_id>_error": id_for_label is empty for
+                # radio buttons and names the first box of a checkbox list.
+                field_id = self[name].auto_id
                 attrs = self.fields[name].widget.attrs
                 attrs["aria-invalid"] = "true"
                 described = [f"{field_id}_error"]

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from maillage.pairing import selectors, services
+from maillage.pairing import profiles, scoring, selectors, services
 from maillage.pairing.models import (
     MentorInvitation,
     PairKind,
@@ -51,6 +51,33 @@ def test_run_proposes_the_best_person_explains_and_lists_alternatives(scenario):
         {"competence": scenario.rare, "needs": 1}
     ]
     assert run.weights["proposed"] == 50.0
+
+
+def test_stored_proposals_carry_the_reference_scores_and_explanations(scenario):
+    """The run writes its proposals with raw SQL from the scorer's columns: same rows as the
+    reference scoring would give, read back through the ORM on either database."""
+    needs = [
+        scenario.need(scenario.budget, proposed_resource_person=scenario.second),
+        scenario.need(scenario.budget, scenario.touring, format_remote=True),
+        scenario.need(scenario.touring),
+    ]
+    timings: dict[str, float] = {}
+    run = services.run_matching(scenario.call, scenario.coordinator, timings=timings)
+    assert set(timings) == {"profiles", "scoring", "solve", "store"}
+    assert all(seconds >= 0 for seconds in timings.values())
+    data = profiles.build(scenario.call)
+    scorer = scoring.Scorer(data.mentors, data.weights)
+    by_id = {need.id: need for need in data.needs}
+    stored = list(run.proposals.order_by("application_id", "rank"))
+    assert {p.application_id for p in stored} == {n.pk for n in needs}
+    for proposal in stored:
+        reference = scorer.score(by_id[proposal.application_id], proposal.resource_person_id)
+        assert reference is not None
+        assert proposal.score == reference.total
+        assert proposal.components == scoring.component_dicts(reference.components)
+        assert proposal.status == ProposalStatus.PROPOSED and proposal.published_at is None
+        assert proposal.updated_at is not None
+    assert run.total_score == pytest.approx(sum(p.score for p in stored if p.rank == 0), abs=1e-6)
 
 
 def test_same_organisation_is_never_proposed(scenario):

@@ -63,9 +63,13 @@ def test_logout_requires_post_and_ends_the_session(client):
     assert client.get(reverse("core:dashboard_applicant")).status_code == 302
 
 
-def test_password_reset_sends_a_working_link_through_the_task_queue(client):
+def test_password_reset_sends_a_working_link_through_the_task_queue(
+    client, django_capture_on_commit_callbacks
+):
     UserFactory(email="noe@exemple.invalid", roles=[Role.APPLICANT])
-    response = client.post(reverse("people:password_reset"), {"email": "noe@exemple.invalid"})
+    # The e-mail goes through the outbox: sent once the request's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("people:password_reset"), {"email": "noe@exemple.invalid"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

@@ -74,7 +74,7 @@ def test_signed_in_visitors_are_sent_to_their_dashboard(client):
         ({"password1": "court2026", "password2": "court2026"}, "Ce mot de passe est trop court"),
         (
             {"password1": "123456789012345", "password2": "123456789012345"},
-            "entièrement numérique",
+            "une suite ou une répétition de caractères",
         ),
         ({"password2": "autre phrase de passe 2026"}, "ne sont pas identiques"),
         ({"intent": ""}, "Dites-nous ce que vous souhaitez faire"),

@@ -97,7 +97,10 @@ def test_erasure_removes_every_personal_field_and_keeps_statistics(
     MessageFactory(application=kept, body="Bonjour Apolline, précisez la période.")
     StaffNoteFactory(application=kept, body="Apolline semble motivée.")
     EmployerApprovalFactory(
-        application=kept, signatory_name="Marc Employeur", comment="D'accord pour Apolline."
+        application=kept,
+        signatory_name="Marc Employeur",
+        signatory_email="marc.employeur@exemple.invalid",
+        comment="D'accord pour Apolline.",
     )
     score = ScoreFactory(assignment__application=kept, comment="Apolline est convaincante.")
     draft = ApplicationFactory(applicant=person, need="Brouillon d'Apolline")
@@ -123,7 +126,14 @@ def test_erasure_removes_every_personal_field_and_keeps_statistics(
     text = _all_text(person.pk)
     for value in PERSONAL.values():
         assert value not in text
-    for value in ["Jean Tiers", "Structure Tierce", "Marc", "marc@", "convaincante", "budget"]:
+    for value in [
+        "Jean Tiers",
+        "Structure Tierce",
+        "Marc Employeur",
+        "marc.employeur@",
+        "convaincante",
+        "budget",
+    ]:
         assert value not in text
     # Drafts, attachments (rows and files), messages, notes, revisions, the profile: deleted.
     assert not Application.objects.filter(pk=draft.pk).exists()
@@ -259,3 +269,25 @@ def test_the_archive_holds_the_persons_data_and_files_only(client, person):
     assert files[0].endswith("CV Apolline.pdf")
     assert archive.read(files[0]).startswith(b"%PDF")
     assert AuditEvent.objects.filter(action=AuditAction.DATA_DOWNLOAD, actor=person).count() == 1
+
+
+def test_erasure_deletes_the_second_factor_and_the_login_attempts(person):
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import TOTPDeviceFactory
+
+    TOTPDeviceFactory(user=person)
+    StaticDevice.objects.create(user=person, name="recovery")
+    AccessAttempt.objects.create(
+        username=person.email.lower(), ip_address="127.0.0.1", failures_since_start=2
+    )
+    other_attempt = AccessAttempt.objects.create(
+        username="autre@example.org", ip_address="127.0.0.1", failures_since_start=1
+    )
+    report = erase_account(person)
+    assert report.second_factor_devices_deleted == 2
+    assert not TOTPDevice.objects.filter(user=person).exists()
+    assert not StaticDevice.objects.filter(user=person).exists()
+    assert list(AccessAttempt.objects.all()) == [other_attempt]

@@ -99,3 +99,21 @@ def test_command_and_task_run_the_purge(capsys):
     assert "drafts_deleted: 1" in capsys.readouterr().out
     result = tasks.purge_expired.enqueue()
     assert result.return_value["drafts_deleted"] == 0
+
+
+def test_login_attempts_are_deleted_once_the_lockout_period_is_over():
+    from axes.models import AccessAttempt
+
+    now = timezone.now()
+    old = AccessAttempt.objects.create(
+        username="a@example.org", ip_address="127.0.0.1", failures_since_start=5
+    )
+    recent = AccessAttempt.objects.create(
+        username="b@example.org", ip_address="127.0.0.1", failures_since_start=1
+    )
+    AccessAttempt.objects.filter(pk=old.pk).update(
+        attempt_time=now - settings.AXES_COOLOFF_TIME - datetime.timedelta(minutes=1)
+    )
+    report = purge_expired(now=now)
+    assert report.login_attempts_deleted == 1
+    assert list(AccessAttempt.objects.all()) == [recent]

@@ -1,0 +1,54 @@
+"""The upload form. Fields in error carry aria-invalid and point to their message."""
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import ImportKind
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Que contient le fichier ?"),
+        choices=ImportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez ce que contient le fichier.")},
+    )
+    file = forms.FileField(
+        label=_("Fichier CSV ou XLSX"),
+        help_text=_(
+            "Première ligne : les en-têtes de colonnes (voir les modèles). CSV séparé par des "
+            "points-virgules ou des virgules, en UTF-8 ou Windows-1252."
+        ),
+        error_messages={
+            "required": _("Choisissez le fichier à importer."),
+            "empty": _("Le fichier envoyé est vide."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        limit = services.max_bytes()
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(
+                _("Le fichier dépasse la taille maximale de %(max)s."),
+                params={"max": filesizeformat(limit)},
+                code="too_large",
+            )
+        return upload
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                # auto_id, not id_for_label: a radio group has no single labelled input.
+                field_id = self[name].auto_id
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                described = [f"{field_id}_error"]
+                if self.fields[name].help_text:
+                    described.insert(0, f"{field_id}_helptext")
+                attrs["aria-describedby"] = " ".join(described)
