@@ -158,9 +158,7 @@ def phrase(code: str, params: Mapping[str, Any]) -> str | None:
 
 def as_dicts(components: Iterable[scoring.Component]) -> list[dict[str, Any]]:
     """Components as stored in ``Proposal.components`` (JSON)."""
-    return [
-        {"code": c.code, "points": round(c.points, 2), "params": dict(c.params)} for c in components
-    ]
+    return scoring.component_dicts(components)
 
 
 # The summary's order; "level" is already said by the competence phrase.

@@ -27,7 +27,7 @@ from maillage.applications.models import (
     Message,
     StaffNote,
 )
-from maillage.core.emails import queue_templated_email
+from maillage.core.emails import forget_recipient, queue_templated_email
 from maillage.people.models import ResourcePerson, ResourcePersonCompetence, User, ValidationStatus
 
 from . import selectors
@@ -267,6 +267,7 @@ def erase_account(user: User, *, actor: User | None = None, ip: str | None = Non
             user, old_email
         )
         report.task_results_deleted = _task_results_mentioning(old_email)
+        forget_recipient(old_email)
         record(
             AuditAction.ERASURE,
             actor if actor is not None and actor.pk != user.pk else None,

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -352,11 +353,20 @@ def test_a_second_worker_arriving_during_the_sending_skips_it(smtp):
     assert smtp.calls == 1 and len(mail.outbox) == 1
 
 
+def _in_memory_sqlite_tests() -> bool:
+    database = settings.DATABASES["default"]
+    return "sqlite" in database["ENGINE"] and not database.get("TEST", {}).get("NAME")
+
+
+# Decided before the database setup: a transactional test restores the reference data, which
+# costs seconds for nothing when the test is skipped anyway.
+@pytest.mark.skipif(
+    _in_memory_sqlite_tests(),
+    reason="an in-memory SQLite test database has no concurrent writers (runs on PostgreSQL)",
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_racing_workers_send_once(smtp):
     """Real concurrent connections: only one conditional UPDATE wins the claim."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("an in-memory SQLite database has no concurrent writers")
     email = OutgoingEmailFactory()
     workers = 4
     barrier = threading.Barrier(workers)
