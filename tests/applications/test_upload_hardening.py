@@ -230,6 +230,7 @@ class Recorder(FileUploadHandler):
 
 def test_an_oversized_file_is_refused_without_being_written_in_full(client, draft, settings):
     settings.MAILLAGE_UPLOAD_MAX_BYTES = 1024 * 1024
+    settings.MAILLAGE_IMPORT_MAX_BYTES = 1024 * 1024  # the cap is the larger of the two limits
     settings.FILE_UPLOAD_HANDLERS = [
         "maillage.applications.uploads.SizeCapUploadHandler",
         f"{__name__}.Recorder",
@@ -247,6 +248,7 @@ def test_an_oversized_file_is_refused_without_being_written_in_full(client, draf
 
 def test_the_cap_handler_passes_files_under_the_limit_untouched(settings):
     settings.MAILLAGE_UPLOAD_MAX_BYTES = 10
+    settings.MAILLAGE_IMPORT_MAX_BYTES = 10
     handler = SizeCapUploadHandler()
     handler.new_file("file", "a.pdf", "application/pdf", None)
     assert handler.receive_data_chunk(b"12345", 0) == b"12345"
