@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.calls.models import Programme, TransferFormat
 from maillage.competences.models import Competence
+from maillage.core.forms import AccessibleForm
 from maillage.organisations.models import Organisation
 from maillage.people.models import EmploymentStatus, ResourcePerson, User
 
@@ -463,22 +464,6 @@ class EmployerDecisionForm(forms.Form):
 # --------------------------------------------------------------------------------------------
 # Back office (coordination) and messages
 # --------------------------------------------------------------------------------------------
-
-
-class AccessibleForm(forms.Form):
-    """Fields in error carry aria-invalid and point to their message (and help)."""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                field_id = self[name].id_for_label
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-invalid"] = "true"
-                described = [f"{field_id}_error"]
-                if self.fields[name].help_text:
-                    described.insert(0, f"{field_id}_helptext")
-                attrs["aria-describedby"] = " ".join(described)
 
 
 class MessageForm(AccessibleForm):

@@ -5,11 +5,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.forms import AccessibleForm
+
 from . import services
 from .models import ImportKind
 
 
-class UploadForm(forms.Form):
+class UploadForm(AccessibleForm):
     kind = forms.ChoiceField(
         label=_("Que contient le fichier ?"),
         choices=ImportKind.choices,
@@ -39,16 +41,3 @@ class UploadForm(forms.Form):
                 code="too_large",
             )
         return upload
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                # auto_id, not id_for_label: a radio group has no single labelled input.
-                field_id = self[name].auto_id
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-invalid"] = "true"
-                described = [f"{field_id}_error"]
-                if self.fields[name].help_text:
-                    described.insert(0, f"{field_id}_helptext")
-                attrs["aria-describedby"] = " ".join(described)

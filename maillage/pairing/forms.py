@@ -6,8 +6,8 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.forms import AccessibleForm
 from maillage.geography.models import Departement
-from maillage.review.forms import AccessibleForm
 
 from .models import MatchingSettings
 

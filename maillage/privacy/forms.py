@@ -5,23 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.forms import AccessibleForm
 from maillage.people.models import User
 
 from .models import AuditAction
-
-
-class AccessibleForm(forms.Form):
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                field_id = self[name].id_for_label
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-invalid"] = "true"
-                described = [f"{field_id}_error"]
-                if self.fields[name].help_text:
-                    described.insert(0, f"{field_id}_helptext")
-                attrs["aria-describedby"] = " ".join(described)
 
 
 class ErasureForm(AccessibleForm):
