@@ -89,7 +89,8 @@ def browser(_playwright):
 def page(browser):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI is a 2-core machine and the live server answers one request at a time.
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 
