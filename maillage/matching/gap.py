@@ -43,8 +43,9 @@ RESIDUAL_PER_NEED = 5
 # solve to optimality in seconds, 10,000 needs stall before the root LP).
 MIP_MAX_COLUMNS = 60_000
 MIP_MAX_NODES = 5_000
-# The full MIP starts only if the time left is worth this many LP solves.
+# The full MIP starts only if the time left is worth this many LP solves, and this long.
 FULL_MIP_LP_SOLVES = 8
+FULL_MIP_MIN_S = 1.0
 RESIDUAL_MAX_COLUMNS = 150_000
 
 
@@ -451,7 +452,7 @@ def solve_days(model: Model, binding: np.ndarray, deadline: float) -> tuple[np.n
     if (
         not is_proven(total, bound)
         and model.num_pairs <= MIP_MAX_COLUMNS
-        and deadline - time.perf_counter() > max(0.2, FULL_MIP_LP_SOLVES * lp_seconds)
+        and deadline - time.perf_counter() > max(FULL_MIP_MIN_S, FULL_MIP_LP_SOLVES * lp_seconds)
     ):
         mip_chosen, mip_bound = _mip(model, binding, chosen, deadline - time.perf_counter())
         if mip_chosen is not None and is_feasible(model, mip_chosen):
