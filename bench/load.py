@@ -37,7 +37,6 @@ import shutil
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +60,7 @@ CALL_SLUG = "appel-test-de-charge"
 EMAIL_DOMAIN = "charge.maillage.invalid"
 DEFAULT_PG_PORT = 55433
 STOP_TIMEOUT_S = 60
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -187,7 +187,7 @@ def as_postgres(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_postgres(port: int) -> Iterator[str]:
+def throwaway_postgres(port: int) -> Iterator[tuple[str, Path]]:
     """A PostgreSQL cluster of our own on 127.0.0.1:``port``, removed afterwards (like .ci/run,
     but with the server's default durability: fsync and synchronous commit stay on)."""
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
@@ -209,7 +209,7 @@ def throwaway_postgres(port: int) -> Iterator[str]:
         )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c max_connections=200"
         run(as_postgres([*ctl, "-w", "-l", str(data / "server.log"), "-o", options, "start"]), env)
-        yield f"postgres://postgres@127.0.0.1:{port}/maillage_load"
+        yield f"postgres://postgres@127.0.0.1:{port}/maillage_load", data
     finally:
         subprocess.run(  # noqa: S603
             as_postgres([*ctl, "-m", "fast", "stop"]), capture_output=True, check=False
@@ -249,7 +249,7 @@ class Outcome:
     server_statuses: dict[str, int] = field(default_factory=dict)
     server_ms: dict[str, float] = field(default_factory=dict)
     checks: dict[str, Any] = field(default_factory=dict)
-    load_average: list[float] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
     started: str = ""
 
     @property
@@ -324,11 +324,65 @@ def client_env(
     }
 
 
+class CpuMeter:
+    """CPU seconds used by each of our processes and by the whole machine (Linux /proc), so
+    that the report says how much of the 2 CPUs other jobs took meanwhile."""
+
+    def __init__(self, groups: dict[str, Callable[[int, int, int], bool]]) -> None:
+        self.groups = groups
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+
+    @staticmethod
+    def machine_busy() -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return (sum(values) - values[3] - values[4]) / CLOCK_TICKS  # minus idle and iowait
+
+    def sample(self) -> None:
+        if not Path("/proc/stat").exists():
+            return
+        seconds = dict.fromkeys(self.groups, 0.0)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                pid = int(stat.parent.name)
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended meanwhile
+            ppid, pgrp = int(fields[1]), int(fields[2])
+            used = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            for name, belongs in self.groups.items():
+                if belongs(pid, ppid, pgrp):
+                    seconds[name] += used
+        seconds["machine"] = self.machine_busy()
+        if not self.first:
+            self.first = seconds
+        # Counters only grow; a process that ended (locust, at the end) keeps its last value.
+        self.last = {k: max(v, self.last.get(k, 0.0)) for k, v in seconds.items()}
+
+    def shares(self, elapsed: float) -> dict[str, float]:
+        """Percent of one CPU per group over ``elapsed`` seconds, and "other" for the rest."""
+        used = {k: self.last[k] - self.first[k] for k in self.first}
+        machine = used.pop("machine")
+        used["other"] = max(0.0, machine - sum(used.values()))
+        return {k: 100 * v / elapsed for k, v in used.items()}
+
+
+def postmaster(cluster: Path | None) -> int:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        if cluster is not None:
+            return int((cluster / "postmaster.pid").read_text().split()[0])
+    return -1
+
+
 def run_locust(
-    args: argparse.Namespace, workdir: Path, base: str, env: dict[str, str]
-) -> list[float]:
+    args: argparse.Namespace,
+    workdir: Path,
+    base: str,
+    env: dict[str, str],
+    groups: dict[str, Callable[[int, int, int], bool]],
+) -> dict[str, float]:
     """Headless, stops by itself after ``--duration``; users stop between pages. Returns the
-    machine's 1-minute load average sampled every 5 s meanwhile (other jobs show there)."""
+    CPU used meanwhile by each group of processes (``groups``, plus locust and "other")."""
     command = [
         str(BIN / "locust"),
         f"--locustfile={LOCUSTFILE}",
@@ -343,22 +397,24 @@ def run_locust(
         "--loglevel=INFO",
         "--exit-code-on-error=0",
     ]
-    samples: list[float] = []
     with (workdir / "locust.log").open("w") as output:
         process = subprocess.Popen(  # noqa: S603 (our own command, no shell)
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + args.duration + STOP_TIMEOUT_S + 300
+        meter = CpuMeter({**groups, "locust": lambda pid, ppid, pgrp: pid == process.pid})
+        started = time.monotonic()
+        deadline = started + args.duration + STOP_TIMEOUT_S + 300
         while process.poll() is None:
             if time.monotonic() > deadline:
                 process.kill()
                 raise SystemExit("locust did not stop in time")
-            samples.append(os.getloadavg()[0])
+            meter.sample()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
+        meter.sample()
     if process.returncode != 0:
         raise SystemExit(f"locust exited with {process.returncode}: see {workdir}/locust.log")
-    return samples
+    return meter.shares(time.monotonic() - started) if meter.first else {}
 
 
 def run_one(database: str, args: argparse.Namespace) -> Outcome:
@@ -367,13 +423,14 @@ def run_one(database: str, args: argparse.Namespace) -> Outcome:
     workdir.mkdir(parents=True)
     port = free_port()
     with contextlib.ExitStack() as stack:
+        cluster: Path | None = None
         if database == "sqlite":
             url = f"sqlite:///{workdir / 'maillage.sqlite3'}"
             label = f"SQLite {sqlite3.sqlite_version} (WAL)"
         else:
-            url = args.postgres_url or stack.enter_context(
-                throwaway_postgres(free_port(args.pg_port))
-            )
+            url = args.postgres_url
+            if not url:
+                url, cluster = stack.enter_context(throwaway_postgres(free_port(args.pg_port)))
             label = recreate_postgres_database(url)
         outcome = Outcome(
             database=database,
@@ -411,16 +468,27 @@ def run_one(database: str, args: argparse.Namespace) -> Outcome:
         print(f"== gunicorn {args.workers} workers x {args.threads} threads on {base}")
         with contextlib.ExitStack() as servers:
             server = servers.enter_context(background(gunicorn, env, workdir / "gunicorn.log"))
+            groups: dict[str, Callable[[int, int, int], bool]] = {
+                "gunicorn": lambda pid, ppid, pgrp: pgrp == server.pid
+            }
             if not args.no_worker:
                 worker = [sys.executable, str(ROOT / "manage.py"), "db_worker", "--interval", "1"]
-                servers.enter_context(background(worker, env, workdir / "worker.log"))
+                task_worker = servers.enter_context(background(worker, env, workdir / "worker.log"))
+                groups["task worker"] = lambda pid, ppid, pgrp: pgrp == task_worker.pid
             wait_until_ready(base, server, {"X-Forwarded-Proto": scheme})
             warm_up(base, {"X-Forwarded-Proto": scheme}, args.workers * args.threads)
             # The readiness probes and the warm-up are not part of the figures.
             skip = access_log.stat().st_size
             print(f"== locust: {args.users} users for {args.duration} s")
-            outcome.load_average = run_locust(
-                args, workdir, base, {**env, **client_env(args, workdir, password, scheme)}
+            if cluster is not None:
+                main = postmaster(cluster)
+                groups["PostgreSQL"] = lambda pid, ppid, pgrp: main in (pid, ppid)
+            outcome.cpu = run_locust(
+                args,
+                workdir,
+                base,
+                {**env, **client_env(args, workdir, password, scheme)},
+                groups,
             )
         # gunicorn and the worker are stopped: the database holds everything they did.
         report = json.loads(manage(env, "prepare_load", "--benchmark-database", "--report"))
@@ -575,12 +643,7 @@ def section(o: Outcome) -> str:
         if o.server_ms
         else "no server timing"
     )
-    samples = o.load_average
-    load = (
-        f"mean {statistics.mean(samples):.1f}, max {max(samples):.1f} ({os.cpu_count()} CPUs)"
-        if samples
-        else "?"
-    )
+    cpu = ", ".join(f"{name} {share:.0f} %" for name, share in o.cpu.items()) or "?"
     lines = [
         f"### {o.label}",
         "",
@@ -588,7 +651,8 @@ def section(o: Outcome) -> str:
         f"threads; {o.total['requests']:,} requests, {o.total['rps']:.1f} req/s, "
         f"{o.total['failures']} failed; p50 {ms(o.total['p50'])}, **p95 "
         f"{ms(o.total['p95'])}**, p99 {ms(o.total['p99'])} (client side); {server}. "
-        f"Responses by status: {statuses}. Machine load average meanwhile: {load}.",
+        f"Responses by status: {statuses}. CPU used during the run, in % of one CPU (the "
+        f"machine has {os.cpu_count()}): {cpu}.",
         "",
         f"Submissions: {c['submitted']:,} seen by the clients ({c['double_clicks']:,} "
         f"double-clicked), {c['in_database']:,} in the database; lost {len(c['lost'])}, "
