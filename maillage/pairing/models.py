@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.applications.models import Application
 from maillage.calls.models import Call, Programme
+from maillage.core.fields import JSONTextField
 from maillage.core.models import actor_field
 from maillage.people.models import ResourcePerson
 
@@ -171,8 +172,9 @@ class Proposal(models.Model):
         db_index=False,
     )
     score = models.FloatField(_("score"))
-    # [{"code", "points", "params"}] as computed by pairing.scoring.
-    components = models.JSONField(_("détail du score"), default=list)
+    # [{"code", "points", "params"}] as computed by pairing.scoring; kept as JSON text (see
+    # JSONTextField): written once per run, read whole, never queried into.
+    components = JSONTextField(_("détail du score"), default=list)
     rank = models.PositiveSmallIntegerField(_("rang"), default=0)
     status = models.CharField(
         _("statut"),

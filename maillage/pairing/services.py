@@ -105,7 +105,7 @@ def run_matching(
 ) -> MatchingRun:
     """Score the call's open needs, solve with the pair rules, store the run and proposals.
 
-    Proposals of earlier runs not yet sent are withdrawn (the new run replaces them); locks
+    Proposals of earlier runs not yet sent are deleted (the new run replaces them); locks
     and forbids (PairRule) carry over. A lock that became impossible is reported and skipped.
     ``timings`` (optional) receives the seconds spent per phase: profiles, scoring, solve,
     store (bench/pairing.py reports them).
@@ -190,9 +190,7 @@ def _run_matching(call: Call, actor: User | None, phase: _Phases) -> MatchingRun
     )
     phase("solve")
 
-    Proposal.objects.filter(
-        run__call=call, status__in=[ProposalStatus.PROPOSED, ProposalStatus.LOCKED]
-    ).update(status=ProposalStatus.WITHDRAWN)
+    _discard_drafts(call)
     run = MatchingRun.objects.create(
         call=call,
         created_by=actor,
@@ -251,6 +249,31 @@ def _run_matching(call: Call, actor: User | None, phase: _Phases) -> MatchingRun
     run.save(update_fields=["unmatched"])
     phase("store")
     return run
+
+
+def _discard_drafts(call: Call) -> None:
+    """Delete the proposals of the call's earlier runs that were never sent.
+
+    A new run replaces them: the pages only ever show the latest run, the pair rules (locks,
+    forbids) live apart, and the runs themselves stay as history (totals, warnings, needs
+    left unmatched). Deleting rather than marking them withdrawn keeps no stale pairs naming
+    resource persons (data minimisation) and is several times cheaper: on PostgreSQL an
+    UPDATE of 12,000 rows writes a new version of each row in every index (0.3 s measured),
+    a DELETE only marks them. Proposals sent, answered or declined have ``published_at`` and
+    are kept, with their invitations.
+    """
+    drafts = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED, ProposalStatus.WITHDRAWN)
+    proposal = connection.ops.quote_name(Proposal._meta.db_table)
+    run = connection.ops.quote_name(MatchingRun._meta.db_table)
+    with connection.cursor() as cursor:
+        # A plain DELETE: the ORM's would first read every row to collect cascades, and
+        # drafts have no invitation to cascade to. Only quoted model metadata is interpolated.
+        cursor.execute(
+            f"DELETE FROM {proposal} WHERE published_at IS NULL"  # noqa: S608
+            f" AND status IN (%s, %s, %s)"
+            f" AND run_id IN (SELECT id FROM {run} WHERE call_id = %s)",
+            [*(str(status) for status in drafts), call.pk],
+        )
 
 
 _PROPOSAL_COLUMNS = (

@@ -81,7 +81,18 @@ def run(request: HttpRequest, call_id: int) -> HttpResponse:
 def _proposal_action(
     request: HttpRequest, pk: int, action: Callable[..., object], done: str
 ) -> HttpResponse:
-    proposal = get_object_or_404(Proposal.objects.select_related("run"), pk=pk)
+    proposal = Proposal.objects.select_related("run").filter(pk=pk).first()
+    if proposal is None:
+        # A re-run deletes the drafts of the runs before it: a page left open on an earlier
+        # run posts ids that no longer exist.
+        messages.error(
+            request,
+            _(
+                "Cette proposition n'existe plus : une nouvelle mise en relation l'a remplacée. "
+                "Rouvrez l'appel pour voir les propositions à jour."
+            ),
+        )
+        return redirect("pairing:index")
     try:
         action(proposal, current_user(request))
     except services.MatchingError as error:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from maillage.pairing import profiles, scoring, selectors, services
 from maillage.pairing.models import (
+    MatchingRun,
     MentorInvitation,
     PairKind,
     PairRule,
@@ -101,8 +102,9 @@ def test_locks_and_forbids_are_kept_when_re_running(scenario):
     assert chosen(rerun, first).resource_person == locked_person
     assert chosen(rerun, first).status == ProposalStatus.LOCKED
     assert not rerun.proposals.filter(application=second, resource_person=forbidden_person).exists()
-    # The earlier run's proposals are superseded.
-    assert set(run.proposals.values_list("status", flat=True)) == {ProposalStatus.WITHDRAWN}
+    # The earlier run's drafts are deleted; the run itself stays as history.
+    assert not run.proposals.exists()
+    assert MatchingRun.objects.filter(pk=run.pk).exists()
 
 
 def test_choosing_an_alternative_locks_it_and_re_runs(scenario):
@@ -117,9 +119,11 @@ def test_choosing_an_alternative_locks_it_and_re_runs(scenario):
 def test_an_outdated_proposal_cannot_be_changed(scenario):
     need = scenario.need(scenario.budget)
     run = services.run_matching(scenario.call, scenario.coordinator)
-    services.run_matching(scenario.call, scenario.coordinator)
+    proposal = chosen(run, need)
+    services.forbid(proposal, scenario.coordinator)
+    # Forbidden: no longer proposed nor locked.
     with pytest.raises(services.MatchingError):
-        services.lock(chosen(run, need), scenario.coordinator)
+        services.lock(proposal, scenario.coordinator)
 
 
 def test_publish_sends_one_time_links_and_capacity_holds_across_runs(
@@ -146,6 +150,11 @@ def test_publish_sends_one_time_links_and_capacity_holds_across_runs(
     rerun = services.run_matching(scenario.call, scenario.coordinator)
     assert chosen(rerun, later).resource_person != proposal.resource_person
     assert not rerun.proposals.filter(application=first).exists()
+    # The re-run deleted the earlier run's drafts but kept the proposal sent, its invitation.
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PUBLISHED
+    assert set(run.proposals.values_list("pk", flat=True)) == {proposal.pk}
+    assert MentorInvitation.objects.filter(proposal=proposal).exists()
 
 
 def test_publish_re_checks_capacity(scenario, django_capture_on_commit_callbacks):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from maillage.pairing import explain, services
-from maillage.pairing.models import MatchingSettings, Proposal, ProposalStatus
+from maillage.pairing.models import MatchingSettings, PairRule, Proposal, ProposalStatus
 from maillage.people.models import Role
 from tests.factories import (
     CallFactory,
@@ -68,7 +68,9 @@ def test_coordinators_and_admins_reach_the_pages(client, role):
     client.force_login(UserFactory(roles=[role]))
     assert [client.get(url).status_code for url in urls["get"]] == [200] * 3
     assert client.get(reverse("pairing:call", args=[999999])).status_code == 404
-    assert client.post(reverse("pairing:lock", args=[999999])).status_code == 404
+    # Unknown ids are drafts deleted by a later run, as far as the page can tell.
+    missing = client.post(reverse("pairing:lock", args=[999999]))
+    assert (missing.status_code, missing["Location"]) == (302, reverse("pairing:index"))
 
 
 def test_the_run_page_shows_summary_explanations_alternatives_and_reasons(client, scenario):
@@ -106,6 +108,18 @@ def test_lock_forbid_choose_and_publish_through_the_pages(
         response = client.post(reverse("pairing:publish", args=[scenario.call.pk]), follow=True)
     assert "1 proposition(s) envoyée(s)" in response.content.decode()
     assert len(mail.outbox) == 1
+
+
+def test_a_page_left_open_on_an_earlier_run_explains_instead_of_failing(client, scenario):
+    need = scenario.need(scenario.budget)
+    client.force_login(scenario.coordinator)
+    client.post(reverse("pairing:run", args=[scenario.call.pk]))
+    stale = Proposal.objects.get(application=need, rank=0)
+    client.post(reverse("pairing:run", args=[scenario.call.pk]))  # deletes the earlier drafts
+    response = client.post(reverse("pairing:lock", args=[stale.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("pairing:index")
+    assert "Cette proposition n&#x27;existe plus" in response.content.decode()
+    assert not PairRule.objects.exists()
 
 
 def test_the_proposals_page_runs_a_constant_number_of_queries(
