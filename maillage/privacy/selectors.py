@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from maillage.applications.models import (
@@ -15,6 +15,7 @@ from maillage.applications.models import (
     Attachment,
     EmployerApproval,
 )
+from maillage.competences.models import Competence
 from maillage.people.models import ResourcePerson, User
 
 from .models import AuditAction, AuditEvent
@@ -293,6 +294,44 @@ def _reviews_written(user: User) -> list[dict[str, Any]]:
     return result
 
 
+def _transfers(user: User, person: ResourcePerson | None) -> list[dict[str, Any]]:
+    """Transfers the person took part in, as mentee or as resource person (imported ones
+    too): dates, days, format, status, the organisations and the amount paid to the
+    resource person's organisation. The other party is named by role only."""
+    from maillage.transfers.models import Transfer
+
+    as_mentor = Q(resource_person=person) if person is not None else Q(pk__in=[])
+    transfers = (
+        Transfer.objects.filter(Q(mentee=user) | as_mentor)
+        .select_related("mentee_organisation__commune", "mentor_organisation__commune")
+        .prefetch_related(Prefetch("competences", queryset=Competence.objects.order_by("code")))
+        .order_by("start_date", "pk")
+    )
+    return [
+        {
+            "role": "mentee" if transfer.mentee_id == user.pk else "resource_person",
+            **_fields(
+                transfer,
+                (
+                    "reference",
+                    "start_date",
+                    "end_date",
+                    "planned_days",
+                    "actual_days",
+                    "format",
+                    "status",
+                    "amount_paid",
+                    "source",
+                ),
+            ),
+            "mentee_organisation": _organisation(transfer.mentee_organisation),
+            "mentor_organisation": _organisation(transfer.mentor_organisation),
+            "competences": [_competence(c) for c in transfer.competences.all()],
+        }
+        for transfer in transfers
+    ]
+
+
 def personal_data(user: User, now: datetime.datetime | None = None) -> dict[str, Any]:
     """Everything the platform holds about ``user`` that they may receive (see
     docs/privacy.md, "Right of access"): not the coordination's internal notes."""
@@ -316,6 +355,7 @@ def personal_data(user: User, now: datetime.datetime | None = None) -> dict[str,
         "consents": consents,
         "applications": _applications(user),
         "reviews_written": _reviews_written(user),
+        "transfers": _transfers(user, person),
         "security_log": [
             {"at": event.at, "action": event.action, "ip": event.ip}
             for event in AuditEvent.objects.filter(actor=user).order_by("at", "pk")

@@ -205,12 +205,16 @@ def _erase_resource_profile(user: User) -> str:
     person = ResourcePerson.objects.filter(user=user).first()
     if person is None:
         return "none"
-    if not person.proposals.filter(status=ProposalStatus.ACCEPTED).exists():
+    if (
+        not person.proposals.filter(status=ProposalStatus.ACCEPTED).exists()
+        and not person.transfers.exists()
+    ):
         # Its proposals, pair rules and index rows go with it.
         person.delete()
         return "deleted"
-    # An agreed transfer is a funded action the programme reports on: the profile stays,
-    # emptied of everything personal and out of the directory and of matching.
+    # An agreed or recorded transfer (imported ones included) is a funded action the
+    # programme reports on: the profile stays, emptied of everything personal and out of
+    # the directory and of matching, so that the observatory still counts it where it was.
     ResourcePersonCompetence.objects.filter(resource_person=person).update(description="")
     MentorInvitation.objects.filter(proposal__resource_person=person).update(comment="")
     person.summary = ""

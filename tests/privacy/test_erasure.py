@@ -39,6 +39,7 @@ from tests.factories import (
     ReviewAssignmentFactory,
     ScoreFactory,
     StaffNoteFactory,
+    TransferFactory,
     UserFactory,
 )
 
@@ -172,6 +173,39 @@ def test_a_resource_person_with_an_agreed_transfer_keeps_an_anonymous_profile(pe
     assert not ResourcePerson.objects.listed().filter(pk=profile.pk).exists()
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.ACCEPTED
+
+
+def test_a_resource_person_with_an_imported_transfer_keeps_an_anonymous_profile(person):
+    transfer = TransferFactory(
+        resource_person=person.resource_profile, source="import", import_key="ref:TR-2019-004"
+    )
+    report = erase_account(person)
+    assert report.resource_profile == "anonymised"
+    transfer.refresh_from_db()
+    assert transfer.resource_person_id == person.resource_profile.pk
+    assert transfer.resource_person.summary == ""
+    assert transfer.resource_person.status == "suspended"
+
+
+def test_the_archive_lists_the_transfers_of_both_sides(client, person):
+    competence = CompetenceFactory()
+    received = TransferFactory(mentee=person, reference="TR-2026-001", competences=[competence])
+    given = TransferFactory(resource_person=person.resource_profile, reference="TR-2026-002")
+    TransferFactory(reference="TR-2026-003")  # somebody else's
+    client.force_login(person)
+    data = json.loads(_archive(client.post(reverse("privacy:my_data"))).read("data.json"))
+    transfers = {t["reference"]: t for t in data["transfers"]}
+    assert set(transfers) == {"TR-2026-001", "TR-2026-002"}
+    assert transfers["TR-2026-001"]["role"] == "mentee"
+    assert transfers["TR-2026-001"]["competences"] == [
+        {"code": competence.code, "label": competence.label_fr}
+    ]
+    assert transfers["TR-2026-002"]["role"] == "resource_person"
+    assert transfers["TR-2026-002"]["amount_paid"] == "500.00"
+    assert transfers["TR-2026-002"]["mentor_organisation"]["name"] == (
+        given.mentor_organisation.name
+    )
+    assert received.mentee.email not in json.dumps(transfers["TR-2026-002"])
 
 
 def test_erasure_ends_every_session(client, person):
