@@ -1,4 +1,5 @@
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -47,7 +48,20 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the e-mail goes through the outbox (retries, sent once)."""
+    """Django's reset form, but the e-mail goes through the outbox (retries, sent once), and
+    open to active accounts that have no password yet.
+
+    Django skips accounts without a usable password (meant for single sign-on users). Here
+    they are people the coordination created (a spreadsheet import, an invitation not yet
+    taken up): proving they own the address is exactly how they should claim the account.
+    Erased and deactivated accounts stay inactive, so they still get nothing.
+    """
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        wanted = email.casefold()
+        for user in User.objects.filter(email__iexact=email, is_active=True):
+            if user.email.casefold() == wanted:
+                yield user
 
     def send_mail(
         self,

@@ -88,6 +88,32 @@ def test_password_reset_sends_a_working_link_through_the_task_queue(
     assert authenticate(username="noe@exemple.invalid", password="nouveau-mot-de-passe-2026")
 
 
+def test_an_imported_person_without_a_password_claims_the_account_by_reset(
+    client, django_capture_on_commit_callbacks
+):
+    imported = UserFactory(email="imported@exemple.invalid", roles=[Role.APPLICANT])
+    imported.set_unusable_password()
+    imported.save()
+    erased = UserFactory(email="erased@exemple.invalid", is_active=False)
+    erased.set_unusable_password()
+    erased.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("people:password_reset"), {"email": "Imported@Exemple.invalid"})
+        client.post(reverse("people:password_reset"), {"email": "erased@exemple.invalid"})
+    [message] = mail.outbox
+    assert message.to == ["imported@exemple.invalid"]
+    link = re.search(r"https?://[^/]+(/compte/mot-de-passe/nouveau/\S+)", message.body).group(1)
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {
+            "new_password1": "premier-mot-de-passe-2026",
+            "new_password2": "premier-mot-de-passe-2026",
+        },
+    )
+    assert authenticate(username="imported@exemple.invalid", password="premier-mot-de-passe-2026")
+
+
 def test_password_reset_for_unknown_address_reveals_nothing(client):
     response = client.post(reverse("people:password_reset"), {"email": "inconnu@exemple.invalid"})
     assert response.status_code == 302
