@@ -20,7 +20,12 @@ from .models import MatchingRun, MentorInvitation, PairRule, Proposal, ProposalS
 
 def calls_overview() -> QuerySet[Call]:
     return Call.objects.select_related("programme").annotate(
-        accepted=Count("applications", filter=Q(applications__state=ApplicationState.ACCEPTED)),
+        # distinct: the join with the runs repeats each application once per run.
+        accepted=Count(
+            "applications",
+            filter=Q(applications__state=ApplicationState.ACCEPTED),
+            distinct=True,
+        ),
         last_run=Max("matching_runs__created_at"),
     )
 

@@ -117,6 +117,15 @@ def run_matching(
 def _run_matching(call: Call, actor: User | None, phase: _Phases) -> MatchingRun:
     Call.objects.select_for_update().filter(pk=call.pk).first()
     data = profiles.build(call)
+    if not data.needs:
+        # An empty run would only hide the previous one's proposals behind "nothing to do".
+        raise MatchingError(
+            _(
+                "Aucun besoin à mettre en relation dans cet appel : aucune candidature acceptée "
+                "n'attend de personne-ressource (les besoins déjà envoyés ou acceptés ne sont "
+                "pas recalculés)."
+            )
+        )
     phase("profiles")
     scorer = scoring.Scorer(data.mentors, data.weights)
     needs = {need.id: need for need in data.needs}

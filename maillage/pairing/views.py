@@ -65,6 +65,8 @@ def run(request: HttpRequest, call_id: int) -> HttpResponse:
     call = get_object_or_404(Call.objects.select_related("programme"), pk=call_id)
     try:
         matching = services.run_matching(call, current_user(request))
+    except services.MatchingError as error:
+        messages.warning(request, str(error))
     except ValueError as error:
         messages.error(
             request, _("La mise en relation n'a pas pu aboutir : %(error)s") % {"error": error}

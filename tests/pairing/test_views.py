@@ -8,8 +8,14 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from maillage.pairing import explain, services
-from maillage.pairing.models import MatchingSettings, PairRule, Proposal, ProposalStatus
+from maillage.pairing import explain, selectors, services
+from maillage.pairing.models import (
+    MatchingRun,
+    MatchingSettings,
+    PairRule,
+    Proposal,
+    ProposalStatus,
+)
 from maillage.people.models import Role
 from tests.factories import (
     CallFactory,
@@ -108,6 +114,13 @@ def test_lock_forbid_choose_and_publish_through_the_pages(
         response = client.post(reverse("pairing:publish", args=[scenario.call.pk]), follow=True)
     assert "1 proposition(s) envoyée(s)" in response.content.decode()
     assert len(mail.outbox) == 1
+
+
+def test_a_call_without_accepted_needs_is_not_run(client, scenario):
+    client.force_login(scenario.coordinator)
+    response = client.post(reverse("pairing:run", args=[scenario.call.pk]), follow=True)
+    assert "Aucun besoin à mettre en relation dans cet appel" in response.content.decode()
+    assert not MatchingRun.objects.filter(call=scenario.call).exists()
 
 
 def test_a_page_left_open_on_an_earlier_run_explains_instead_of_failing(client, scenario):
@@ -270,3 +283,16 @@ def test_index_lists_calls(client):
     CallFactory(title="Appel de printemps")
     client.force_login(UserFactory(roles=[Role.COORDINATOR]))
     assert "Appel de printemps" in client.get(reverse("pairing:index")).content.decode()
+
+
+def test_index_counts_each_accepted_need_once_whatever_the_number_of_runs(client, scenario):
+    scenario.need(scenario.budget)
+    scenario.need(scenario.touring)
+    for _ in range(3):
+        services.run_matching(scenario.call, scenario.coordinator)
+    call = selectors.calls_overview().get(pk=scenario.call.pk)
+    assert call.accepted == 2
+    assert (
+        call.last_run
+        == MatchingRun.objects.filter(call=scenario.call).latest("created_at").created_at
+    )
