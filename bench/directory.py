@@ -13,24 +13,28 @@ table between the directory markers of docs/benchmarks.md unless ``--no-write``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import json
 import os
-import platform
 import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    cpu_description,
+    database_label,
+    prepare_database,
+    seeding_workaround,
+)
 
 DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- directory:start -->", "<!-- directory:end -->"
@@ -51,26 +55,6 @@ def parse_args() -> argparse.Namespace:
         help="with --reuse: keep the index and report the last measured rebuild time",
     )
     return parser.parse_args()
-
-
-def prepare_database(url: str, reuse: bool) -> None:
-    """An empty database at ``url`` (unless ``reuse``): file removed or database recreated."""
-    if url.startswith("sqlite:"):
-        path = Path(url.split("sqlite:///", 1)[1])
-        if not reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and reuse:
-            return
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -131,58 +115,10 @@ def time_scenario(client: Any, params_list: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} CPU, Python {platform.python_version()}"
-
-
-def database_label() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-
-
 def seed_record(url: str) -> Path:
     """Where the seeding time of a database is kept, for ``--reuse`` runs."""
     name = re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-")
     return Path(tempfile.gettempdir()) / f"maillage-bench-directory-{name}.json"
-
-
-@contextlib.contextmanager
-def seeding_workaround() -> Iterator[None]:
-    """PostgreSQL only: no plain index scans while seeding.
-
-    seed_demo's final ``UPDATE applications SET created_at = (SELECT at FROM events WHERE
-    application_id = … ORDER BY at LIMIT 1)`` runs on tables loaded in the same transaction,
-    so without statistics; PostgreSQL then walks the index on ``at`` for every application
-    (quadratic: hours at scale 420). Bitmap scans of the ``application_id`` index keep it
-    linear. Reported to the maintainers of maillage/core/demo.py; harmless for SQLite.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_indexscan = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET enable_indexscan")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -313,7 +249,7 @@ def write_doc(block: str, database: str) -> None:
             subsections[title.split(" ")[0]] = "### " + part.strip()
     else:
         before, after = text.rstrip() + "\n\n", "\n"
-    stamp = f"_{datetime.date.today().isoformat()}, {machine()}._"
+    stamp = f"_{datetime.date.today().isoformat()}, {cpu_description()}._"
     subsections[database.split(" ")[0]] = block + "\n\n" + stamp
     body = "\n\n".join(subsections[k] for k in sorted(subsections, key=lambda k: k != "SQLite"))
     DOC.write_text(f"{before}{START}\n{intro}\n\n{body}\n{END}{after}")

@@ -25,22 +25,25 @@ The solver's time limit is the web run's (``MAILLAGE_MATCHING_TIME_LIMIT_S``) un
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import os
-import platform
 import random
 import re
 import statistics
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    cpu_description,
+    database_label,
+    prepare_database,
+    seeding_workaround,
+)
 from maillage.matching import CandidateColumns, Mentor, Need, Problem, solve  # noqa: E402
 from maillage.pairing import scoring  # noqa: E402
 
@@ -245,26 +248,6 @@ def pure_section(f: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def prepare_database(url: str, reuse: bool) -> None:
-    """An empty database at ``url`` (unless ``reuse``): file removed or database recreated."""
-    if url.startswith("sqlite:"):
-        path = Path(url.split("sqlite:///", 1)[1])
-        if not reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and reuse:
-            return
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def raise_priority(pid: int | str = "self") -> None:
     """Higher priority for a process's scheduling group (Linux autogroups, root only).
 
@@ -308,23 +291,6 @@ def web_time_limit() -> float:
     from maillage.pairing.services import DEFAULT_TIME_LIMIT_S
 
     return float(getattr(settings, "MAILLAGE_MATCHING_TIME_LIMIT_S", DEFAULT_TIME_LIMIT_S))
-
-
-@contextlib.contextmanager
-def seeding_workaround() -> Iterator[None]:
-    """PostgreSQL only: no plain index scans while seeding (see bench/directory.py)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_indexscan = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET enable_indexscan")
 
 
 def seed_call(scale: int, needs: int) -> None:
@@ -377,18 +343,6 @@ def bench_call() -> Any:
     from maillage.calls.models import Call
 
     return Call.objects.filter(applications__reference__startswith=BENCH_PREFIX).first()
-
-
-def database_label() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
 
 
 def clean_start(call: Any) -> None:
@@ -588,18 +542,7 @@ def django_section(f: dict[str, Any]) -> str:
 def machine() -> str:
     import numpy
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
-        f"NumPy {numpy.__version__}"
-    )
+    return f"{cpu_description()}, NumPy {numpy.__version__}"
 
 
 INTRO = """## Matching, Django side (`bench/pairing.py`)
